@@ -1,0 +1,1 @@
+"""The public HTTP API, versioned by URL prefix."""

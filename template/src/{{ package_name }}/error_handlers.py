@@ -1,0 +1,45 @@
+"""Exception handlers that render every error into the envelope; registered in one place."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .errors import AppError, ErrorCode, code_for_status, envelope
+from .request_context import request_id_of
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Install the handlers for expected errors; UnhandledErrorMiddleware takes the rest."""
+
+    @app.exception_handler(AppError)
+    async def on_app_error(request: Request, exc: AppError) -> JSONResponse:
+        body = envelope(
+            exc.code, message=exc.message, details=exc.details, request_id=request_id_of(request)
+        )
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        body = envelope(code_for_status(exc.status_code), request_id=request_id_of(request))
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        body = envelope(
+            ErrorCode.VALIDATION_FAILED,
+            details=[_describe_problem(problem) for problem in exc.errors()],
+            request_id=request_id_of(request),
+        )
+        return JSONResponse(body, status_code=422)
+
+
+def _describe_problem(problem: Any) -> dict[str, Any]:
+    """Where and why a field is invalid, without echoing the submitted value back."""
+    return {
+        "location": [str(part) for part in problem.get("loc", ())],
+        "message": problem.get("msg", ""),
+        "type": problem.get("type", ""),
+    }

@@ -1,0 +1,1 @@
+"""Liveness, readiness and detailed health, fed by a registry of dependency checks."""

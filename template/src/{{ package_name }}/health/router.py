@@ -1,0 +1,88 @@
+"""GET /health/live, /health/ready and /health."""
+
+import time
+from dataclasses import asdict
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from .. import __version__
+from ..errors import CATALOGUE, ErrorCode, envelope, error_responses
+from ..request_context import request_id_of
+from .registry import CheckResult, HealthRegistry
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+def get_registry(request: Request) -> HealthRegistry:
+    registry: HealthRegistry = request.state.health
+    return registry
+
+
+RegistryDep = Annotated[HealthRegistry, Depends(get_registry)]
+
+
+class Liveness(BaseModel):
+    status: Literal["alive"] = "alive"
+
+
+class CheckReport(BaseModel):
+    name: str
+    status: Literal["pass", "fail"]
+    latency_ms: float
+    error: str | None = None
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"] = "ready"
+    checks: list[CheckReport]
+
+
+class HealthReport(BaseModel):
+    status: Literal["pass", "fail"]
+    version: str
+    uptime_seconds: float
+    checks: list[CheckReport]
+
+
+def _reports(results: list[CheckResult]) -> list[CheckReport]:
+    return [CheckReport(**asdict(result)) for result in results]
+
+
+@router.get("/live", response_model=Liveness)
+async def live() -> Liveness:
+    """The process is up and serving; no dependency is called."""
+    return Liveness()
+
+
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    responses=error_responses(ErrorCode.NOT_READY),
+)
+async def ready(request: Request, registry: RegistryDep) -> Readiness | JSONResponse:
+    """Every registered dependency answers; 503 names the ones that do not."""
+    results = await registry.run_all()
+    failing = [result for result in results if not result.passed]
+    if failing:
+        body = envelope(
+            ErrorCode.NOT_READY,
+            details={"failing": [report.model_dump() for report in _reports(failing)]},
+            request_id=request_id_of(request),
+        )
+        return JSONResponse(body, status_code=CATALOGUE[ErrorCode.NOT_READY].status)
+    return Readiness(checks=_reports(results))
+
+
+@router.get("", response_model=HealthReport)
+async def health(request: Request, registry: RegistryDep) -> HealthReport:
+    """Version, uptime and every check's status and latency (always 200)."""
+    results = await registry.run_all()
+    return HealthReport(
+        status="pass" if all(result.passed for result in results) else "fail",
+        version=__version__,
+        uptime_seconds=round(time.monotonic() - request.state.started_at, 3),
+        checks=_reports(results),
+    )

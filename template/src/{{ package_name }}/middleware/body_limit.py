@@ -1,0 +1,46 @@
+"""Refuse request bodies above a size limit with 413, declared or streamed."""
+
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import ErrorCode, envelope
+from ..request_context import request_id_from_scope
+
+
+class BodySizeLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # An HTTPException, because FastAPI turns any other error raised while
+                    # it reads the body into a 400; the handler renders it as code 413.
+                    raise HTTPException(status_code=413)
+            return message
+
+        await self.app(scope, receive_within_limit, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        body = envelope(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            request_id=request_id_from_scope(scope),
+        )
+        await JSONResponse(body, status_code=413)(scope, receive, send)

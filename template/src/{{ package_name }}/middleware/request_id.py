@@ -1,0 +1,43 @@
+"""Give every request an id: a well-formed incoming X-Request-ID, or a fresh one."""
+
+import re
+import uuid
+
+import structlog
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..request_context import set_request_id
+
+HEADER = "X-Request-ID"
+# Letters, digits and a few separators, so that ids are safe to log and echo.
+WELL_FORMED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
+
+
+def accepted_request_id(incoming: str | None) -> str:
+    """The incoming id when it is well formed; otherwise a new one."""
+    if incoming is not None and WELL_FORMED.fullmatch(incoming):
+        return incoming
+    return uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = accepted_request_id(Headers(scope=scope).get(HEADER))
+        set_request_id(scope, request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[HEADER] = request_id
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(
+            request_id=request_id, method=scope["method"], path=scope["path"]
+        ):
+            await self.app(scope, receive, send_with_id)
