@@ -1,0 +1,54 @@
+"""Structured logs: every request logged with its id, method, path, status and duration."""
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from .conftest import ClientFactory
+
+
+def json_lines(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def test_access_line_carries_request_fields(
+    make_client: ClientFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = make_client(log_format="json")
+    capsys.readouterr()
+    client.get("/health/live", headers={"X-Request-ID": "log-test-000001"})
+    lines = json_lines(capsys.readouterr().out)
+    access = [line for line in lines if line["event"] == "request"]
+    assert len(access) == 1
+    line = access[0]
+    assert line["request_id"] == "log-test-000001"
+    assert line["method"] == "GET"
+    assert line["path"] == "/health/live"
+    assert line["status"] == 200
+    assert line["duration_ms"] >= 0
+    assert line["level"] == "info"
+
+
+def test_server_logs_go_through_the_same_pipeline(
+    make_client: ClientFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_client(log_format="json")
+    capsys.readouterr()
+    logging.getLogger("uvicorn.error").info("Started server process")
+    lines = json_lines(capsys.readouterr().out)
+    assert lines[-1]["event"] == "Started server process"
+    assert lines[-1]["logger"] == "uvicorn.error"
+
+
+def test_development_logs_are_readable_text(
+    make_client: ClientFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = make_client(log_format="console")
+    capsys.readouterr()
+    client.get("/health/live")
+    output = capsys.readouterr().out
+    assert "request" in output
+    assert "status=200" in output
+    assert not json_lines(output)
