@@ -36,10 +36,13 @@ def test_server_logs_go_through_the_same_pipeline(
 ) -> None:
     make_client(log_format="json")
     capsys.readouterr()
-    logging.getLogger("uvicorn.error").info("Started server process")
+    logging.getLogger("uvicorn.error").info(
+        "Started server process", extra={"color_message": "\x1b[1mStarted\x1b[0m"}
+    )
     lines = json_lines(capsys.readouterr().out)
     assert lines[-1]["event"] == "Started server process"
     assert lines[-1]["logger"] == "uvicorn.error"
+    assert "color_message" not in lines[-1]
 
 
 def test_development_logs_are_readable_text(

@@ -4,12 +4,20 @@ import logging
 import sys
 
 import structlog
-from structlog.typing import Processor
+from structlog.typing import EventDict, Processor
 
 from .settings import Settings
 
 # uvicorn's access log is replaced by AccessLogMiddleware, which knows the request id.
 _QUIET_LOGGERS = ("uvicorn.access",)
+
+
+def _drop_color_message(
+    _logger: object, _method: str, event_dict: EventDict
+) -> EventDict:
+    """uvicorn passes an ANSI-coloured copy of each message as an extra; keep the plain one."""
+    event_dict.pop("color_message", None)
+    return event_dict
 
 
 def configure_logging(settings: Settings) -> None:
@@ -20,6 +28,7 @@ def configure_logging(settings: Settings) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
+        _drop_color_message,
     ]
     # JSON needs tracebacks as strings; the console renderer formats them itself.
     renderer: list[Processor] = (
