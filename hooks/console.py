@@ -68,7 +68,7 @@ def show(outcome: Outcome) -> None:
     else:
         say(f"FAIL  {outcome.name}: {outcome.reason}")
         for line in outcome.output.splitlines():
-            say(f"{INDENT}| {line}")
+            say(f"{INDENT}| {line}".rstrip())
         say(f"{INDENT}fix:  {outcome.fix}")
         say(f"{INDENT}skip: {outcome.skip}")
 
@@ -78,7 +78,9 @@ def tail(text: str, lines: int = TAIL_LINES) -> str:
     kept = text.rstrip().splitlines()
     if len(kept) <= lines:
         return "\n".join(kept)
-    return "\n".join([f"... ({len(kept) - lines} earlier lines omitted)", *kept[-lines:]])
+    return "\n".join(
+        [f"... ({len(kept) - lines} earlier lines omitted)", *kept[-lines:]]
+    )
 
 
 def _as_text(output: str | bytes | None) -> str:
@@ -96,7 +98,7 @@ def run_command(
 ) -> CommandResult:
     """Run a command with stdout and stderr merged; never raise for a missing tool."""
     try:
-        completed = subprocess.run(  # noqa: S603 -- fixed argument lists, no shell
+        completed = subprocess.run(
             list(args),
             cwd=cwd,
             env=None if env is None else dict(env),

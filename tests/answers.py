@@ -1,0 +1,30 @@
+"""Answer sets shared by the template's tests: one place to change them."""
+
+from typing import Any
+
+Answers = dict[str, Any]
+
+BASE: Answers = {
+    "project_name": "Orders Service",
+    "author_name": "Slipway Tests",
+    "author_email": "tests@example.com",
+    "post_copy_validation": "none",
+}
+
+# Every Python version and every license appear at least once; the last set also
+# stretches every name to its limit and puts quotes and backslashes in free text.
+RENDER_MATRIX: dict[str, Answers] = {
+    "defaults": {**BASE},
+    "py311-apache": {**BASE, "python_version": "3.11", "license": "Apache-2.0"},
+    "py312-bsd": {**BASE, "python_version": "3.12", "license": "BSD-3-Clause", "http_port": 9090},
+    "py313-proprietary-long-names": {
+        **BASE,
+        "project_name": "Zephyr Fulfilment Ledger Reconciliation Platform Service Api X9",
+        "description": 'Reconciles "ledger" entries \\ payouts; it\'s long: ' + "x" * 140,
+        "author_name": 'O\'Brien & "Sons" Platform Team \\ Payments',
+        "license": "proprietary",
+    },
+}
+
+LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "proprietary")
+PYTHON_VERSIONS = ("3.11", "3.12", "3.13")

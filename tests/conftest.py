@@ -1,0 +1,65 @@
+"""Fixtures shared by the template's tests: rendering, and running the generated project's tools."""
+
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import copier
+import pytest
+
+from .answers import Answers
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+
+# uv must not try to download interpreters (there may be no network for it) and must
+# not pick up a developer's project environment.
+TOOL_ENV = {"UV_PYTHON_DOWNLOADS": "never", "VIRTUAL_ENV": "", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    path: Path
+    answers: Answers
+
+    def run(self, *command: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """Run a command in the project; fail the test with its output when it fails."""
+        result = run_in(self.path, command, timeout=timeout)
+        if result.returncode != 0:
+            pytest.fail(f"`{' '.join(command)}` failed in {self.path}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+
+def run_in(
+    cwd: Path, command: Sequence[str], *, timeout: float = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **TOOL_ENV, **(env or {})}
+    return subprocess.run(
+        list(command), cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+        check=False,
+    )
+
+
+def render(destination: Path, answers: Answers, *, tasks: bool = False) -> Rendered:
+    """Render the working tree of the template (uncommitted changes included)."""
+    copier.run_copy(
+        str(TEMPLATE_DIR),
+        str(destination),
+        data=answers,
+        defaults=True,
+        unsafe=True,
+        skip_tasks=not tasks,
+        quiet=True,
+        vcs_ref="HEAD",
+    )
+    return Rendered(destination, answers)
+
+
+def require_tool(name: str) -> str:
+    """The tool's path; a missing tool fails the test, it never skips it."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"`{name}` is not on PATH; run the suite through `bash .ci/run` or install it")
+    return path

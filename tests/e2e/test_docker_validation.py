@@ -1,0 +1,135 @@
+"""End to end: `copier copy` with post_copy_validation=docker builds the image, starts the
+stack and probes it in a real container. Needs a Docker engine: without one these tests
+fail, they never skip (tests/e2e/standins.sh prepares one, offline)."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+from docker.models.images import Image
+
+from ..answers import BASE
+from ..conftest import TEMPLATE_DIR, TOOL_ENV, require_tool
+
+pytestmark = pytest.mark.e2e
+
+STANDIN_PYTHON_IMAGE = os.environ.get("STANDIN_PYTHON_IMAGE", "slipway-standin/python:3.13")
+IMAGE_BUDGET_BYTES = 80 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def engine() -> docker.DockerClient:
+    require_tool("docker")
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as error:
+        pytest.fail(f"no Docker engine answers ({error}); run `bash tests/e2e/standins.sh`")
+    try:
+        client.images.get(STANDIN_PYTHON_IMAGE)
+    except docker.errors.ImageNotFound:
+        pytest.fail(f"{STANDIN_PYTHON_IMAGE} is missing; run `bash tests/e2e/standins.sh`")
+    return client
+
+
+def copier_copy(destination: Path, env: dict[str, str], **answers: object) -> subprocess.CompletedProcess[str]:
+    data = [f"--data={key}={value}" for key, value in {**BASE, **answers}.items()]
+    return subprocess.run(
+        [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD",
+         *data, str(TEMPLATE_DIR), str(destination)],
+        env={**os.environ, **TOOL_ENV, **env}, capture_output=True, text=True, timeout=1500,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def validated(engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """One copy at level docker; yields what the smoke test recorded, then cleans up."""
+    workdir = tmp_path_factory.mktemp("e2e")
+    tag = f"slipway-e2e-{secrets.token_hex(3)}"
+    report_path = workdir / "smoke-report.json"
+    env = {
+        "PYTHON_IMAGE": STANDIN_PYTHON_IMAGE,
+        "SMOKE_REPORT_PATH": str(report_path),
+        "COMPOSE_PROJECT_NAME": tag,
+        "API_IMAGE": f"{tag}:latest",
+    }
+    started = int(time.time()) - 1
+    result = copier_copy(workdir / "orders-service", env, post_copy_validation="docker")
+    assert result.returncode == 0, f"copier copy failed:\n{result.stdout}\n{result.stderr}"
+    report = json.loads(report_path.read_text())
+    yield {"report": report, "output": result.stdout + result.stderr, "tag": tag,
+           "started": started, "project": workdir / "orders-service"}
+    engine.images.remove(f"{tag}:latest", force=True)
+
+
+def test_every_probe_answered_as_expected(validated: dict[str, object]) -> None:
+    report = validated["report"]
+    assert isinstance(report, dict)
+    assert report["probes"] == {
+        "/health/live": 200, "/health/ready": 200, "/health": 200, "/api/v1/no-such-thing": 404,
+    }
+    assert report["uid"] == 10001
+
+
+def test_the_probes_ran_against_a_real_container_that_became_healthy(
+    engine: docker.DockerClient, validated: dict[str, object]
+) -> None:
+    report = validated["report"]
+    assert isinstance(report, dict)
+    container_id = report["container_id"]
+    events = engine.events(
+        since=validated["started"], until=int(time.time()) + 1, decode=True,
+        filters={"container": container_id},
+    )
+    actions = [event.get("Action", "") for event in events]
+    assert "start" in actions
+    assert "health_status: healthy" in actions
+    assert "destroy" in actions  # the smoke test tore the stack down
+
+
+def test_the_stack_is_gone(engine: docker.DockerClient, validated: dict[str, object]) -> None:
+    label = f"com.docker.compose.project={validated['tag']}"
+    assert engine.containers.list(all=True, filters={"label": label}) == []
+    assert engine.networks.list(filters={"label": label}) == []
+
+
+def test_the_image_is_labelled_non_root_and_within_budget(
+    engine: docker.DockerClient, validated: dict[str, object]
+) -> None:
+    image: Image = engine.images.get(f"{validated['tag']}:latest")
+    base: Image = engine.images.get(STANDIN_PYTHON_IMAGE)
+    config = image.attrs["Config"]
+    assert config["Labels"]["org.opencontainers.image.title"] == "orders-service"
+    assert config["User"] == "10001:10001"
+    assert config["Healthcheck"]["Test"][:2] == ["CMD", "python"]
+    assert image.attrs["Size"] - base.attrs["Size"] <= IMAGE_BUDGET_BYTES
+
+
+def test_hook_output_names_each_check(validated: dict[str, object]) -> None:
+    output = str(validated["output"])
+    for check in ("compose config", "hadolint", "smoke"):
+        assert check in output
+
+
+def test_a_failing_build_names_the_check_and_keeps_the_answers(
+    engine: docker.DockerClient, tmp_path: Path
+) -> None:
+    env = {"PYTHON_IMAGE": "slipway-missing/python:none", "SMOKE_REPORT_PATH": str(tmp_path / "r.json")}
+    result = copier_copy(tmp_path / "broken", env, post_copy_validation="docker")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "smoke" in output
+    assert "slipway-missing/python:none" in output
+    saved = [line for line in output.splitlines() if "slipway-answers-" in line]
+    assert saved, output
+    answers_path = Path(saved[0].split("kept in ", 1)[1].split()[0].rstrip(".;,"))
+    assert "project_name: Orders Service" in answers_path.read_text()
+    answers_path.unlink()

@@ -1,0 +1,165 @@
+"""copier.yml: every question's validator accepts good answers and rejects bad ones clearly."""
+
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+import yaml
+
+from .answers import BASE
+from .conftest import TEMPLATE_DIR
+
+QUESTIONS: dict[str, Any] = yaml.safe_load((TEMPLATE_DIR / "copier.yml").read_text())
+
+
+def answers_after(tmp_path: Path, **answers: Any) -> dict[str, Any]:
+    """Run copier's questionnaire without writing anything; raises on a rejected answer."""
+    worker = copier.run_copy(
+        str(TEMPLATE_DIR),
+        str(tmp_path / "project"),
+        data={**BASE, **answers},
+        defaults=True,
+        unsafe=True,
+        pretend=True,
+        skip_tasks=True,
+        quiet=True,
+        vcs_ref="HEAD",
+    )
+    return dict(worker.answers.combined)
+
+
+def rejection(tmp_path: Path, **answers: Any) -> str:
+    with pytest.raises(ValueError, match="Validation error for question") as caught:
+        answers_after(tmp_path, **answers)
+    return str(caught.value)
+
+
+def test_every_public_question_has_help() -> None:
+    public = {
+        name: spec for name, spec in QUESTIONS.items()
+        if not name.startswith("_") and spec.get("when") is not False
+    }
+    assert set(public) == {
+        "project_name", "project_slug", "package_name", "description", "author_name",
+        "author_email", "python_version", "http_port", "license", "post_copy_validation",
+    }
+    assert [name for name, spec in public.items() if not spec.get("help")] == []
+
+
+def test_defaults_are_derived_from_the_project_name(tmp_path: Path) -> None:
+    answers = answers_after(tmp_path, project_name="Billing API v2")
+    assert answers["project_slug"] == "billing-api-v2"
+    assert answers["package_name"] == "billing_api_v2"
+    assert answers["python_version"] == "3.13"
+    assert answers["http_port"] == 8000
+    assert answers["license"] == "MIT"
+
+
+def test_default_validation_level_is_static(tmp_path: Path) -> None:
+    data = {key: value for key, value in BASE.items() if key != "post_copy_validation"}
+    worker = copier.run_copy(
+        str(TEMPLATE_DIR), str(tmp_path / "p"), data=data, defaults=True, unsafe=True,
+        pretend=True, skip_tasks=True, quiet=True, vcs_ref="HEAD",
+    )
+    assert worker.answers.combined["post_copy_validation"] == "static"
+
+
+@pytest.mark.parametrize("name", ["Orders", "orders-service_2", "A1", "Payments API 3"])
+def test_project_name_accepts(tmp_path: Path, name: str) -> None:
+    assert answers_after(tmp_path, project_name=name)["project_name"] == name
+
+
+@pytest.mark.parametrize("name", ["", "x", "1password", "Orders!", "trailing-", "a" * 65])
+def test_project_name_rejects(tmp_path: Path, name: str) -> None:
+    assert "Use 2 to 64 characters" in rejection(tmp_path, project_name=name)
+
+
+def test_long_project_name_gives_a_valid_slug(tmp_path: Path) -> None:
+    answers = answers_after(tmp_path, project_name="A" + " very long name" * 4 + " x")
+    assert len(answers["project_slug"]) <= 50
+    assert not answers["project_slug"].endswith("-")
+
+
+@pytest.mark.parametrize("slug", ["orders", "orders-service", "api2-v3"])
+def test_project_slug_accepts(tmp_path: Path, slug: str) -> None:
+    assert answers_after(tmp_path, project_slug=slug)["project_slug"] == slug
+
+
+@pytest.mark.parametrize("slug", ["Orders", "orders--x", "-orders", "orders_service", "9lives", "a" * 51])
+def test_project_slug_rejects(tmp_path: Path, slug: str) -> None:
+    assert "lowercase letters and digits in words joined by single '-'" in rejection(
+        tmp_path, project_slug=slug
+    )
+
+
+@pytest.mark.parametrize("package", ["orders", "orders_service", "api2"])
+def test_package_name_accepts(tmp_path: Path, package: str) -> None:
+    assert answers_after(tmp_path, package_name=package)["package_name"] == package
+
+
+@pytest.mark.parametrize("package", ["Orders", "orders-service", "2fast", "_private", "a" * 51])
+def test_package_name_rejects_invalid_identifiers(tmp_path: Path, package: str) -> None:
+    assert "Use lowercase letters, digits and '_'" in rejection(tmp_path, package_name=package)
+
+
+@pytest.mark.parametrize(
+    ("package", "kind"),
+    [
+        ("class", "a Python keyword"),
+        ("import", "a Python keyword"),
+        ("json", "a standard-library module"),
+        ("asyncio", "a standard-library module"),
+        ("logging", "a standard-library module"),
+        ("fastapi", "a dependency of the service"),
+        ("tests", "a dependency of the service"),
+    ],
+)
+def test_package_name_rejects_names_that_would_clash(tmp_path: Path, package: str, kind: str) -> None:
+    message = rejection(tmp_path, package_name=package)
+    assert f"'{package}' is the name of {kind}" in message
+    assert f"for example '{package}_service'" in message
+
+
+@pytest.mark.parametrize("description", ["", "   ", "two\nlines", "x" * 201])
+def test_description_rejects(tmp_path: Path, description: str) -> None:
+    assert "single non-empty line of at most 200" in rejection(tmp_path, description=description)
+
+
+@pytest.mark.parametrize("author", ["", "a\nb", "x" * 101])
+def test_author_name_rejects(tmp_path: Path, author: str) -> None:
+    assert "single non-empty line of at most 100" in rejection(tmp_path, author_name=author)
+
+
+@pytest.mark.parametrize("email", ["team@example.com", "first.last+tag@sub.example.org"])
+def test_author_email_accepts(tmp_path: Path, email: str) -> None:
+    assert answers_after(tmp_path, author_email=email)["author_email"] == email
+
+
+@pytest.mark.parametrize("email", ["", "team", "team@", "@example.com", "a b@example.com", "t@x"])
+def test_author_email_rejects(tmp_path: Path, email: str) -> None:
+    assert "Use an e-mail address" in rejection(tmp_path, author_email=email)
+
+
+@pytest.mark.parametrize("port", [1024, 8000, 65535])
+def test_http_port_accepts(tmp_path: Path, port: int) -> None:
+    assert answers_after(tmp_path, http_port=port)["http_port"] == port
+
+
+@pytest.mark.parametrize("port", [0, 80, 1023, 65536])
+def test_http_port_rejects(tmp_path: Path, port: int) -> None:
+    assert "between 1024 and 65535" in rejection(tmp_path, http_port=port)
+
+
+@pytest.mark.parametrize(
+    ("question", "bad", "allowed"),
+    [
+        ("python_version", "3.9", "3.11"),
+        ("license", "GPL-3.0", "Apache-2.0"),
+        ("post_copy_validation", "full", "docker"),
+    ],
+)
+def test_choices_reject_other_values(tmp_path: Path, question: str, bad: str, allowed: str) -> None:
+    with pytest.raises(ValueError, match="Invalid choice") as caught:
+        answers_after(tmp_path, **{question: bad})
+    assert allowed in str(caught.value)

@@ -1,0 +1,143 @@
+"""Render the template with every Python version and license; the output must read as
+hand-written (no Jinja residue, formatted, lint- and mypy --strict-clean) and its own
+test suite must pass."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .answers import LICENSES, PYTHON_VERSIONS, RENDER_MATRIX
+from .conftest import Rendered, render, require_tool, run_in
+
+pytestmark = pytest.mark.render
+
+TEXT_SUFFIXES = {".py", ".md", ".toml", ".yml", ".yaml", ".cfg", ".txt", ".example", ""}
+SKIPPED_DIRS = {".git", ".venv", ".mypy_cache", ".ruff_cache", ".pytest_cache", "__pycache__"}
+JINJA_RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+
+
+def project_files(root: Path) -> Iterator[Path]:
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not SKIPPED_DIRS.intersection(path.relative_to(root).parts):
+            yield path
+
+
+def text_files(root: Path) -> Iterator[Path]:
+    for path in project_files(root):
+        if path.suffix in TEXT_SUFFIXES and path.name != "uv.lock":
+            yield path
+
+
+def test_matrix_covers_every_python_version_and_license() -> None:
+    assert {a.get("python_version", "3.13") for a in RENDER_MATRIX.values()} == set(PYTHON_VERSIONS)
+    assert {a.get("license", "MIT") for a in RENDER_MATRIX.values()} == set(LICENSES)
+
+
+@pytest.fixture(scope="module", params=list(RENDER_MATRIX), ids=list(RENDER_MATRIX))
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    require_tool("uv")
+    answers = {**RENDER_MATRIX[request.param], "post_copy_validation": "static"}
+    rendered = render(tmp_path_factory.mktemp(request.param) / "project", answers, tasks=True)
+    rendered.run("uv", "sync", "--frozen", "--quiet")
+    return rendered
+
+
+def test_no_jinja_residue_or_sloppy_whitespace(project: Rendered) -> None:
+    problems = []
+    for path in text_files(project.path):
+        text = path.read_text()
+        name = path.relative_to(project.path)
+        if JINJA_RESIDUE.search(text):
+            problems.append(f"{name}: Jinja delimiters")
+        if re.search(r"[ \t]+$", text, re.MULTILINE):
+            problems.append(f"{name}: trailing whitespace")
+        if "\n\n\n\n" in text or (path.suffix != ".py" and "\n\n\n" in text):
+            problems.append(f"{name}: run of blank lines")
+        if text and (not text.endswith("\n") or text.endswith("\n\n")):
+            problems.append(f"{name}: must end with exactly one newline")
+    assert problems == []
+
+
+def test_template_maintenance_files_stay_out(project: Rendered) -> None:
+    names = {path.name for path in project_files(project.path)}
+    assert not names & {"copier.yml", "post_copy.py", "standins.sh", "CHANGELOG.md"}
+    assert not any(name.endswith((".jinja", ".pyc")) for name in names)
+
+
+def test_answers_file_records_the_answers_but_no_internals(project: Rendered) -> None:
+    recorded = yaml.safe_load((project.path / ".copier-answers.yml").read_text())
+    for question, answer in project.answers.items():
+        assert recorded[question] == answer
+    assert "reserved_package_names" not in recorded
+    assert "_commit" in recorded
+    assert "_src_path" in recorded
+
+
+def test_license_file_matches_the_answer(project: Rendered) -> None:
+    license_name = project.answers.get("license", "MIT")
+    license_file = project.path / "LICENSE"
+    if license_name == "proprietary":
+        assert not license_file.exists()
+        assert "license =" not in (project.path / "pyproject.toml").read_text()
+        return
+    heading = {"MIT": "MIT License", "Apache-2.0": "Apache License", "BSD-3-Clause": "BSD 3-Clause"}
+    text = license_file.read_text()
+    assert text.lstrip().startswith(heading[license_name])
+    assert f'license = "{license_name}"' in (project.path / "pyproject.toml").read_text()
+
+
+def test_python_version_reaches_every_place_that_names_it(project: Rendered) -> None:
+    version = project.answers.get("python_version", "3.13")
+    assert (project.path / ".python-version").read_text().strip() == version
+    assert f"ARG PYTHON_IMAGE=python:{version}-slim" in (project.path / "Dockerfile").read_text()
+    assert f'requires-python = ">={version}"' in (project.path / "pyproject.toml").read_text()
+    assert f'python-version: "{version}"' in (project.path / ".github/workflows/ci.yml").read_text()
+
+
+def test_ruff_format_is_clean(project: Rendered) -> None:
+    project.run("uv", "run", "--frozen", "ruff", "format", "--check", ".")
+
+
+def test_ruff_check_is_clean(project: Rendered) -> None:
+    project.run("uv", "run", "--frozen", "ruff", "check", ".")
+
+
+def test_mypy_strict_is_clean(project: Rendered) -> None:
+    result = project.run("uv", "run", "--frozen", "mypy", "--strict", "src", "tests")
+    assert "Success: no issues found" in result.stdout
+
+
+def test_generated_test_suite_passes(project: Rendered) -> None:
+    result = project.run("uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider")
+    assert re.search(r"\d+ passed", result.stdout)
+    assert "failed" not in result.stdout
+
+
+def test_dockerfile_is_hadolint_clean(project: Rendered) -> None:
+    hadolint = require_tool("hadolint")
+    result = run_in(project.path, [hadolint, "Dockerfile"])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_files_are_valid(project: Rendered) -> None:
+    require_tool("docker")
+    env = {"SECRET_KEY": "x" * 48}
+    for files in (["-f", "compose.yaml"], ["-f", "compose.yaml", "-f", "compose.dev.yaml"]):
+        result = run_in(project.path, ["docker", "compose", *files, "config", "--quiet"], env=env)
+        assert result.returncode == 0, result.stderr
+
+
+def test_compose_refuses_to_start_without_a_secret(project: Rendered) -> None:
+    require_tool("docker")
+    env_file = project.path / ".env"
+    saved = env_file.read_text()
+    env_file.unlink()
+    try:
+        result = run_in(project.path, ["docker", "compose", "config", "--quiet"], env={"SECRET_KEY": ""})
+    finally:
+        env_file.write_text(saved)
+    assert result.returncode != 0
+    assert "set SECRET_KEY in .env" in result.stderr
