@@ -1,4 +1,4 @@
-"""Structured logging: one structlog pipeline for the service's and uvicorn's log lines."""
+"""Structured logging: one processor chain for the service's and uvicorn's log lines."""
 
 import logging
 import sys
@@ -18,15 +18,37 @@ def _drop_color_message(_logger: object, _method: str, event_dict: EventDict) ->
     return event_dict
 
 
+def _name_logger(_logger: object, _method: str, event_dict: EventDict) -> EventDict:
+    """Report get_logger's name under `logger`, the key standard-library records use."""
+    if (name := event_dict.pop("logger_name", None)) is not None:
+        event_dict["logger"] = name
+    return event_dict
+
+
+def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
+    """A service logger; structlog reserves `logger` as an argument, hence `logger_name`."""
+    logger: structlog.typing.FilteringBoundLogger = structlog.get_logger(logger_name=name)
+    return logger
+
+
+def bound_logger(name: str) -> structlog.typing.FilteringBoundLogger:
+    """A logger fixed to the current configuration: for per-request paths, built after
+    `configure_logging` (in the app factory), so no lookup happens on each call."""
+    logger: structlog.typing.FilteringBoundLogger = get_logger(name).bind()
+    return logger
+
+
 def configure_logging(settings: Settings) -> None:
-    """Route structlog and standard-library records through one formatter (idempotent)."""
+    """Configure both pipelines (idempotent).
+
+    The service logs through structlog's own fast path, which matters for the access
+    line written on every request; records from the standard library (uvicorn and
+    other libraries) are formatted by the same processors and renderer.
+    """
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
+        structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.stdlib.ExtraAdder(),
-        _drop_color_message,
     ]
     # JSON needs tracebacks as strings; the console renderer formats them itself.
     renderer: list[Processor] = (
@@ -34,24 +56,30 @@ def configure_logging(settings: Settings) -> None:
         if settings.json_logs
         else [structlog.dev.ConsoleRenderer(colors=False)]
     )
+    level = logging.getLevelNamesMapping()[settings.log_level]
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        processors=[*shared, _name_logger, *renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        # Prints to whatever sys.stdout is at the time of the call.
+        logger_factory=structlog.PrintLoggerFactory(),
+        # Not cached, so that a reconfiguration (tests, reloads) reaches module-level
+        # loggers; hot paths bind a concrete logger once, see `bound_logger`.
+        cache_logger_on_first_use=False,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            *renderer,
+        foreign_pre_chain=[
+            *shared,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(),
+            _drop_color_message,
         ],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
     )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(settings.log_level)
+    root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error"):
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()

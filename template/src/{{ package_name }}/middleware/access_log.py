@@ -2,15 +2,15 @@
 
 import time
 
-import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-logger = structlog.get_logger("access")
+from ..logs import bound_logger
 
 
 class AccessLogMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.logger = bound_logger("access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -29,5 +29,5 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             duration_ms = round((time.perf_counter() - started) * 1000, 2)
-            log = logger.warning if status >= 500 else logger.info
+            log = self.logger.warning if status >= 500 else self.logger.info
             log("request", status=status, duration_ms=duration_ms)

@@ -1,12 +1,12 @@
 """Refuse request bodies above a size limit with 413, declared or streamed."""
 
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import ErrorCode, envelope
 from ..request_context import request_id_from_scope
+from .headers import header_value
 
 
 class BodySizeLimitMiddleware:
@@ -18,7 +18,7 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        declared = header_value(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
             return

@@ -1,15 +1,16 @@
 """Give every request an id: a well-formed incoming X-Request-ID, or a fresh one."""
 
 import re
-import uuid
+import secrets
 
 import structlog
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..request_context import set_request_id
+from .headers import add_response_headers, header_value
 
 HEADER = "X-Request-ID"
+_RAW_HEADER = HEADER.lower().encode("latin-1")
 # Letters, digits and a few separators, so that ids are safe to log and echo.
 WELL_FORMED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
 
@@ -18,7 +19,7 @@ def accepted_request_id(incoming: str | None) -> str:
     """The incoming id when it is well formed; otherwise a new one."""
     if incoming is not None and WELL_FORMED.fullmatch(incoming):
         return incoming
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 class RequestIdMiddleware:
@@ -29,15 +30,20 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = accepted_request_id(Headers(scope=scope).get(HEADER))
+        request_id = accepted_request_id(header_value(scope, _RAW_HEADER))
         set_request_id(scope, request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[HEADER] = request_id
+                add_response_headers(
+                    message, [(_RAW_HEADER, request_id.encode("latin-1"))], replace=True
+                )
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(
+        tokens = structlog.contextvars.bind_contextvars(
             request_id=request_id, method=scope["method"], path=scope["path"]
-        ):
+        )
+        try:
             await self.app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)

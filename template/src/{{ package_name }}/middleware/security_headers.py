@@ -1,7 +1,8 @@
 """Security headers suited to a JSON API, added to every response."""
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .headers import add_response_headers, raw_headers
 
 API_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -24,23 +25,21 @@ HSTS = "max-age=63072000; includeSubDomains"
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
         self.app = app
-        self.hsts = hsts
+        hsts_header = {"Strict-Transport-Security": HSTS} if hsts else {}
+        self.api_headers = raw_headers({**API_HEADERS, **hsts_header})
+        self.docs_headers = raw_headers(
+            {**API_HEADERS, **hsts_header, "Content-Security-Policy": DOCS_CSP}
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_docs = scope["path"].startswith(DOCS_PATHS)
+        headers = self.docs_headers if scope["path"].startswith(DOCS_PATHS) else self.api_headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in API_HEADERS.items():
-                    headers.setdefault(name, value)
-                if is_docs:
-                    headers["Content-Security-Policy"] = DOCS_CSP
-                if self.hsts:
-                    headers.setdefault("Strict-Transport-Security", HSTS)
+                add_response_headers(message, headers)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -2,12 +2,12 @@
 
 from collections.abc import Sequence
 
-from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import CATALOGUE, ErrorCode, envelope
 from ..request_context import request_id_from_scope
+from .headers import header_value
 
 # Orchestrators probe health by IP address; the probes carry no user data.
 EXEMPT_PREFIX = "/health"
@@ -30,7 +30,7 @@ class TrustedHostMiddleware:
             scope["type"] not in ("http", "websocket")
             or self.allow_any
             or scope["path"].startswith(EXEMPT_PREFIX)
-            or self.is_allowed(Headers(scope=scope).get("host", ""))
+            or self.is_allowed(header_value(scope, b"host") or "")
         ):
             await self.app(scope, receive, send)
             return

@@ -1,13 +1,11 @@
 """Turn any exception that escapes the app into a logged 500 envelope."""
 
-import structlog
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import ErrorCode, envelope, new_error_id
+from ..logs import bound_logger
 from ..request_context import request_id_from_scope
-
-logger = structlog.get_logger("errors")
 
 
 class UnhandledErrorMiddleware:
@@ -20,6 +18,7 @@ class UnhandledErrorMiddleware:
     def __init__(self, app: ASGIApp, *, expose_details: bool) -> None:
         self.app = app
         self.expose_details = expose_details
+        self.logger = bound_logger("errors")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -37,7 +36,7 @@ class UnhandledErrorMiddleware:
             await self.app(scope, receive, send_and_track)
         except Exception as exc:
             error_id = new_error_id()
-            logger.exception("unhandled_exception", error_id=error_id)
+            self.logger.exception("unhandled_exception", error_id=error_id)
             if response_started:
                 return  # too late for an envelope; the client sees a truncated response
             details = {"exception": f"{type(exc).__name__}: {exc}"} if self.expose_details else None
