@@ -78,9 +78,7 @@ def tail(text: str, lines: int = TAIL_LINES) -> str:
     kept = text.rstrip().splitlines()
     if len(kept) <= lines:
         return "\n".join(kept)
-    return "\n".join(
-        [f"... ({len(kept) - lines} earlier lines omitted)", *kept[-lines:]]
-    )
+    return "\n".join([f"... ({len(kept) - lines} earlier lines omitted)", *kept[-lines:]])
 
 
 def _as_text(output: str | bytes | None) -> str:

@@ -58,10 +58,7 @@ def keep_answers(project: Path) -> None:
         ["copier", "copy", "--trust", "--data-file", kept, str(template), str(project)]
     )
     say(f"copier deletes a project whose task failed; your answers are kept in {kept}.")
-    say(
-        f"Regenerate with `{regenerate}` "
-        "or keep the failed project with `--no-cleanup`."
-    )
+    say(f"Regenerate with `{regenerate}` or keep the failed project with `--no-cleanup`.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     project = Path.cwd()
     try:
         failures = run_steps(project, level)
-    except Exception:  # noqa: BLE001 -- any crash, reported below with its traceback
+    except Exception:
         # A bug in the hook must not also cost the user their answers.
         traceback.print_exc()
         say("the post-copy hook crashed (traceback above); please report it")

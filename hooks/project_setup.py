@@ -25,13 +25,9 @@ UV_INSTALL_URL = "https://docs.astral.sh/uv/"
 UV_LOCK_TIMEOUT = 300.0
 GIT_TIMEOUT = 60.0
 
-_PLACEHOLDER_LINE = re.compile(
-    rf"([A-Za-z_][A-Za-z0-9_]*)={re.escape(SECRET_PLACEHOLDER)}"
-)
+_PLACEHOLDER_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*)={re.escape(SECRET_PLACEHOLDER)}")
 # A failed step cannot be turned off on its own: keep the project and finish by hand.
-_KEEP_AND_FINISH = (
-    "keep the project with `copier copy --no-cleanup ...` and run `{}` yourself"
-)
+_KEEP_AND_FINISH = "keep the project with `copier copy --no-cleanup ...` and run `{}` yourself"
 
 
 def read_answers(project: Path) -> dict[str, object]:
@@ -88,7 +84,8 @@ def lock_dependencies(project: Path) -> Outcome:
         "uv lock",
         args,
         result,
-        fix="run `uv lock` in the project after fixing network/index access",
+        fix="run `uv lock` in the project after fixing the cause above "
+        "(usually network/index access, or no Python for .python-version)",
         skip=_KEEP_AND_FINISH.format("uv lock"),
     )
 
@@ -104,9 +101,7 @@ def create_repository(project: Path) -> Outcome:
             return failure
     elif Path(toplevel.output.strip()).resolve() != project.resolve():
         # Committing here would touch someone else's repository (a monorepo, say).
-        return Skipped(
-            f"inside the git work tree {toplevel.output.strip()}: left as is"
-        )
+        return Skipped(f"inside the git work tree {toplevel.output.strip()}: left as is")
     elif _git(project, "rev-parse", "--verify", "--quiet", "HEAD").ok:
         return Skipped("git repository already has commits: left as is")
     return _commit_everything(project)

