@@ -39,7 +39,13 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_config=None, acces
 
 def run(command: Sequence[str], cwd: Path, timeout: float = 900) -> str:
     result = subprocess.run(
-        list(command), cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout, check=False
+        list(command),
+        cwd=cwd,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     if result.returncode != 0:
         sys.exit(f"`{' '.join(command)}` failed:\n{result.stdout}\n{result.stderr}")
@@ -58,8 +64,14 @@ def copier_copy(destination: Path, *extra: str) -> None:
 
 
 def bench_copy(workdir: Path, rounds: int = 5) -> dict[str, float]:
-    render_only = [timed(lambda i=i: copier_copy(workdir / f"r{i}", "--skip-tasks")) for i in range(rounds)]
-    with_tasks = [timed(lambda i=i: copier_copy(workdir / f"t{i}")) for i in range(rounds)]
+    render_only, with_tasks = [], []
+    for index in range(rounds):
+        started = time.perf_counter()
+        copier_copy(workdir / f"r{index}", "--skip-tasks")
+        render_only.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        copier_copy(workdir / f"t{index}")
+        with_tasks.append(time.perf_counter() - started)
     return {
         "copy_render_seconds_median": round(statistics.median(render_only), 2),
         "copy_with_tasks_validation_none_seconds_median": round(statistics.median(with_tasks), 2),
@@ -126,8 +138,13 @@ def bench_http(project: Path, rounds: int = 5, seconds: int = 5) -> dict[str, fl
     for variant in ("full", "bare"):
         port = free_port()
         servers[variant] = (
-            subprocess.Popen([python, "-c", BENCH_APP, variant, str(port)], cwd=project, env=ENV,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+            subprocess.Popen(
+                [python, "-c", BENCH_APP, variant, str(port)],
+                cwd=project,
+                env=ENV,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ),
             f"http://127.0.0.1:{port}/health/live",
         )
     try:

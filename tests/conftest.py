@@ -28,7 +28,9 @@ class Rendered:
         """Run a command in the project; fail the test with its output when it fails."""
         result = run_in(self.path, command, timeout=timeout)
         if result.returncode != 0:
-            pytest.fail(f"`{' '.join(command)}` failed in {self.path}:\n{result.stdout}\n{result.stderr}")
+            pytest.fail(
+                f"`{' '.join(command)}` failed in {self.path}:\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
 
@@ -37,7 +39,12 @@ def run_in(
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **TOOL_ENV, **(env or {})}
     return subprocess.run(
-        list(command), cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+        list(command),
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         check=False,
     )
 

@@ -37,12 +37,21 @@ def rejection(tmp_path: Path, **answers: Any) -> str:
 
 def test_every_public_question_has_help() -> None:
     public = {
-        name: spec for name, spec in QUESTIONS.items()
+        name: spec
+        for name, spec in QUESTIONS.items()
         if not name.startswith("_") and spec.get("when") is not False
     }
     assert set(public) == {
-        "project_name", "project_slug", "package_name", "description", "author_name",
-        "author_email", "python_version", "http_port", "license", "post_copy_validation",
+        "project_name",
+        "project_slug",
+        "package_name",
+        "description",
+        "author_name",
+        "author_email",
+        "python_version",
+        "http_port",
+        "license",
+        "post_copy_validation",
     }
     assert [name for name, spec in public.items() if not spec.get("help")] == []
 
@@ -59,8 +68,15 @@ def test_defaults_are_derived_from_the_project_name(tmp_path: Path) -> None:
 def test_default_validation_level_is_static(tmp_path: Path) -> None:
     data = {key: value for key, value in BASE.items() if key != "post_copy_validation"}
     worker = copier.run_copy(
-        str(TEMPLATE_DIR), str(tmp_path / "p"), data=data, defaults=True, unsafe=True,
-        pretend=True, skip_tasks=True, quiet=True, vcs_ref="HEAD",
+        str(TEMPLATE_DIR),
+        str(tmp_path / "p"),
+        data=data,
+        defaults=True,
+        unsafe=True,
+        pretend=True,
+        skip_tasks=True,
+        quiet=True,
+        vcs_ref="HEAD",
     )
     assert worker.answers.combined["post_copy_validation"] == "static"
 
@@ -86,7 +102,9 @@ def test_project_slug_accepts(tmp_path: Path, slug: str) -> None:
     assert answers_after(tmp_path, project_slug=slug)["project_slug"] == slug
 
 
-@pytest.mark.parametrize("slug", ["Orders", "orders--x", "-orders", "orders_service", "9lives", "a" * 51])
+@pytest.mark.parametrize(
+    "slug", ["Orders", "orders--x", "-orders", "orders_service", "9lives", "a" * 51]
+)
 def test_project_slug_rejects(tmp_path: Path, slug: str) -> None:
     assert "lowercase letters and digits in words joined by single '-'" in rejection(
         tmp_path, project_slug=slug
@@ -115,7 +133,9 @@ def test_package_name_rejects_invalid_identifiers(tmp_path: Path, package: str) 
         ("tests", "a dependency of the service"),
     ],
 )
-def test_package_name_rejects_names_that_would_clash(tmp_path: Path, package: str, kind: str) -> None:
+def test_package_name_rejects_names_that_would_clash(
+    tmp_path: Path, package: str, kind: str
+) -> None:
     message = rejection(tmp_path, package_name=package)
     assert f"'{package}' is the name of {kind}" in message
     assert f"for example '{package}_service'" in message

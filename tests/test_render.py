@@ -136,7 +136,9 @@ def test_compose_refuses_to_start_without_a_secret(project: Rendered) -> None:
     saved = env_file.read_text()
     env_file.unlink()
     try:
-        result = run_in(project.path, ["docker", "compose", "config", "--quiet"], env={"SECRET_KEY": ""})
+        result = run_in(
+            project.path, ["docker", "compose", "config", "--quiet"], env={"SECRET_KEY": ""}
+        )
     finally:
         env_file.write_text(saved)
     assert result.returncode != 0

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
@@ -39,18 +41,45 @@ def engine() -> docker.DockerClient:
     return client
 
 
-def copier_copy(destination: Path, env: dict[str, str], **answers: object) -> subprocess.CompletedProcess[str]:
+def copier_copy(
+    destination: Path, env: dict[str, str], **answers: object
+) -> subprocess.CompletedProcess[str]:
     data = [f"--data={key}={value}" for key, value in {**BASE, **answers}.items()]
     return subprocess.run(
-        [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD",
-         *data, str(TEMPLATE_DIR), str(destination)],
-        env={**os.environ, **TOOL_ENV, **env}, capture_output=True, text=True, timeout=1500,
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "copy",
+            "--trust",
+            "--defaults",
+            "--vcs-ref=HEAD",
+            *data,
+            str(TEMPLATE_DIR),
+            str(destination),
+        ],
+        env={**os.environ, **TOOL_ENV, **env},
+        capture_output=True,
+        text=True,
+        timeout=1500,
         check=False,
     )
 
 
+@dataclass(frozen=True)
+class Validation:
+    """What one `copier copy` at level docker left behind."""
+
+    report: dict[str, Any]
+    output: str
+    tag: str
+    started: int
+
+
 @pytest.fixture(scope="module")
-def validated(engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+def validated(
+    engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Validation]:
     """One copy at level docker; yields what the smoke test recorded, then cleans up."""
     workdir = tmp_path_factory.mktemp("e2e")
     tag = f"slipway-e2e-{secrets.token_hex(3)}"
@@ -65,28 +94,30 @@ def validated(engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFact
     result = copier_copy(workdir / "orders-service", env, post_copy_validation="docker")
     assert result.returncode == 0, f"copier copy failed:\n{result.stdout}\n{result.stderr}"
     report = json.loads(report_path.read_text())
-    yield {"report": report, "output": result.stdout + result.stderr, "tag": tag,
-           "started": started, "project": workdir / "orders-service"}
+    yield Validation(report, result.stdout + result.stderr, tag, started)
     engine.images.remove(f"{tag}:latest", force=True)
 
 
-def test_every_probe_answered_as_expected(validated: dict[str, object]) -> None:
-    report = validated["report"]
-    assert isinstance(report, dict)
+def test_every_probe_answered_as_expected(validated: Validation) -> None:
+    report = validated.report
     assert report["probes"] == {
-        "/health/live": 200, "/health/ready": 200, "/health": 200, "/api/v1/no-such-thing": 404,
+        "/health/live": 200,
+        "/health/ready": 200,
+        "/health": 200,
+        "/api/v1/no-such-thing": 404,
     }
     assert report["uid"] == 10001
 
 
 def test_the_probes_ran_against_a_real_container_that_became_healthy(
-    engine: docker.DockerClient, validated: dict[str, object]
+    engine: docker.DockerClient, validated: Validation
 ) -> None:
-    report = validated["report"]
-    assert isinstance(report, dict)
+    report = validated.report
     container_id = report["container_id"]
     events = engine.events(
-        since=validated["started"], until=int(time.time()) + 1, decode=True,
+        since=validated.started,
+        until=int(time.time()) + 1,
+        decode=True,
         filters={"container": container_id},
     )
     actions = [event.get("Action", "") for event in events]
@@ -95,16 +126,16 @@ def test_the_probes_ran_against_a_real_container_that_became_healthy(
     assert "destroy" in actions  # the smoke test tore the stack down
 
 
-def test_the_stack_is_gone(engine: docker.DockerClient, validated: dict[str, object]) -> None:
-    label = f"com.docker.compose.project={validated['tag']}"
+def test_the_stack_is_gone(engine: docker.DockerClient, validated: Validation) -> None:
+    label = f"com.docker.compose.project={validated.tag}"
     assert engine.containers.list(all=True, filters={"label": label}) == []
     assert engine.networks.list(filters={"label": label}) == []
 
 
 def test_the_image_is_labelled_non_root_and_within_budget(
-    engine: docker.DockerClient, validated: dict[str, object]
+    engine: docker.DockerClient, validated: Validation
 ) -> None:
-    image: Image = engine.images.get(f"{validated['tag']}:latest")
+    image: Image = engine.images.get(f"{validated.tag}:latest")
     base: Image = engine.images.get(STANDIN_PYTHON_IMAGE)
     config = image.attrs["Config"]
     assert config["Labels"]["org.opencontainers.image.title"] == "orders-service"
@@ -113,8 +144,8 @@ def test_the_image_is_labelled_non_root_and_within_budget(
     assert image.attrs["Size"] - base.attrs["Size"] <= IMAGE_BUDGET_BYTES
 
 
-def test_hook_output_names_each_check(validated: dict[str, object]) -> None:
-    output = str(validated["output"])
+def test_hook_output_names_each_check(validated: Validation) -> None:
+    output = validated.output
     for check in ("compose config", "hadolint", "smoke"):
         assert check in output
 
@@ -122,7 +153,10 @@ def test_hook_output_names_each_check(validated: dict[str, object]) -> None:
 def test_a_failing_build_names_the_check_and_keeps_the_answers(
     engine: docker.DockerClient, tmp_path: Path
 ) -> None:
-    env = {"PYTHON_IMAGE": "slipway-missing/python:none", "SMOKE_REPORT_PATH": str(tmp_path / "r.json")}
+    env = {
+        "PYTHON_IMAGE": "slipway-missing/python:none",
+        "SMOKE_REPORT_PATH": str(tmp_path / "r.json"),
+    }
     result = copier_copy(tmp_path / "broken", env, post_copy_validation="docker")
     output = result.stdout + result.stderr
     assert result.returncode != 0
