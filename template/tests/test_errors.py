@@ -1,5 +1,6 @@
 """Every kind of error answers with the one envelope."""
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
@@ -78,14 +79,22 @@ def test_unhandled_error_shows_its_text_in_development(make_client: ClientFactor
     assert error["details"] == {"exception": "RuntimeError: database password is hunter2"}
 
 
-def test_unhandled_error_is_logged_with_its_error_id(
+def test_unhandled_error_is_logged_with_its_error_id_and_request(
     make_client: ClientFactory, capsys: Any
 ) -> None:
     client = make_client(customize=_add_failing_route, environment="production")
-    error_id = client.get("/boom").json()["error"]["error_id"]
-    logged = capsys.readouterr().out
-    assert error_id in logged
-    assert "Traceback" in logged or "RuntimeError" in logged
+    capsys.readouterr()
+    response = client.get("/boom", headers={"X-Request-ID": "boom-request-1"})
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [logged] = [line for line in lines if line["event"] == "unhandled_exception"]
+    assert logged["error_id"] == response.json()["error"]["error_id"]
+    assert (logged["request_id"], logged["method"], logged["path"]) == (
+        "boom-request-1",
+        "GET",
+        "/boom",
+    )
+    assert "RuntimeError: database password is hunter2" in logged["exception"]
+    assert logged["level"] == "error"
 
 
 def test_openapi_declares_the_envelope_for_error_responses(client: TestClient) -> None:

@@ -18,17 +18,28 @@ def test_access_line_carries_request_fields(
 ) -> None:
     client = make_client(log_format="json")
     capsys.readouterr()
-    client.get("/health/live", headers={"X-Request-ID": "log-test-000001"})
+    client.post("/api/v1/greetings", json={"name": "Ada"}, headers={"X-Request-ID": "log-test-01"})
     lines = json_lines(capsys.readouterr().out)
     access = [line for line in lines if line["event"] == "request"]
     assert len(access) == 1
     line = access[0]
-    assert line["request_id"] == "log-test-000001"
-    assert line["method"] == "GET"
-    assert line["path"] == "/health/live"
+    assert line["request_id"] == "log-test-01"
+    assert line["method"] == "POST"
+    assert line["path"] == "/api/v1/greetings"
     assert line["status"] == 200
     assert line["duration_ms"] >= 0
     assert line["level"] == "info"
+
+
+def test_successful_probes_are_not_logged_but_failures_are(
+    make_client: ClientFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = make_client(log_format="json", access_log_quiet_paths="/health/live,/nope")
+    capsys.readouterr()
+    client.get("/health/live")
+    client.get("/nope")
+    access = [line for line in json_lines(capsys.readouterr().out) if line["event"] == "request"]
+    assert [(line["path"], line["status"]) for line in access] == [("/nope", 404)]
 
 
 def test_server_logs_go_through_the_same_pipeline(
@@ -50,8 +61,8 @@ def test_development_logs_are_readable_text(
 ) -> None:
     client = make_client(log_format="console")
     capsys.readouterr()
-    client.get("/health/live")
+    client.get("/api/v1/nothing")
     output = capsys.readouterr().out
     assert "request" in output
-    assert "status=200" in output
+    assert "status=404" in output
     assert not json_lines(output)

@@ -44,9 +44,10 @@ class Settings(BaseSettings):
     docs_enabled: bool | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     health_check_timeout_seconds: float = Field(default=2.0, gt=0)
+    access_log_quiet_paths: Annotated[list[str], NoDecode] = ["/health/live", "/health/ready"]
     secret_key: SecretStr = SecretStr("")
 
-    @field_validator("cors_origins", "trusted_hosts", mode="before")
+    @field_validator("cors_origins", "trusted_hosts", "access_log_quiet_paths", mode="before")
     @classmethod
     def _split_comma_separated(cls, value: Any) -> Any:
         return _split_csv(value)

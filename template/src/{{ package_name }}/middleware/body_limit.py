@@ -22,6 +22,13 @@ class BodySizeLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
             return
+        if (
+            declared is None
+            and scope.get("http_version") in ("1.0", "1.1")
+            and header_value(scope, b"transfer-encoding") is None
+        ):
+            await self.app(scope, receive, send)  # HTTP/1.x without either header: no body
+            return
         received = 0
 
         async def receive_within_limit() -> Message:

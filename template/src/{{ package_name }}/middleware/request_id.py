@@ -3,9 +3,9 @@
 import re
 import secrets
 
-import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..logs import bind_request_context, reset_request_context
 from ..request_context import set_request_id
 from .headers import add_response_headers, header_value
 
@@ -40,10 +40,10 @@ class RequestIdMiddleware:
                 )
             await send(message)
 
-        tokens = structlog.contextvars.bind_contextvars(
+        token = bind_request_context(
             request_id=request_id, method=scope["method"], path=scope["path"]
         )
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            structlog.contextvars.reset_contextvars(**tokens)
+            reset_request_context(token)
