@@ -20,4 +20,11 @@ export UV_PYTHON_DOWNLOADS=never
 # Docker engine, Compose plugin and stand-in images for the end-to-end tests.
 bash tests/e2e/standins.sh
 
-exec pytest "$@"
+pytest "$@"
+
+# The oldest copier the template declares (_min_copier_version) must work too: the
+# questions and a default render (with its post-copy task) run again under it.
+min_copier="$(python -c 'import yaml; print(yaml.safe_load(open("copier.yml"))["_min_copier_version"])')"
+log "questions and default render under copier ${min_copier}"
+uv run --frozen --quiet --with "copier==${min_copier}" \
+    pytest -n 0 -q tests/test_questions.py tests/test_render.py -k "not py31"
