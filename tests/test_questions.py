@@ -7,18 +7,18 @@ import copier
 import pytest
 import yaml
 
-from .answers import BASE
+from .answers import BASE, Answers
 from .conftest import TEMPLATE_DIR
 
 QUESTIONS: dict[str, Any] = yaml.safe_load((TEMPLATE_DIR / "copier.yml").read_text())
 
 
-def answers_after(tmp_path: Path, **answers: Any) -> dict[str, Any]:
+def answers_after(tmp_path: Path, base: Answers = BASE, **answers: Any) -> dict[str, Any]:
     """Run copier's questionnaire without writing anything; raises on a rejected answer."""
     worker = copier.run_copy(
         str(TEMPLATE_DIR),
         str(tmp_path / "project"),
-        data={**BASE, **answers},
+        data={**base, **answers},
         defaults=True,
         unsafe=True,
         pretend=True,
@@ -66,19 +66,8 @@ def test_defaults_are_derived_from_the_project_name(tmp_path: Path) -> None:
 
 
 def test_default_validation_level_is_static(tmp_path: Path) -> None:
-    data = {key: value for key, value in BASE.items() if key != "post_copy_validation"}
-    worker = copier.run_copy(
-        str(TEMPLATE_DIR),
-        str(tmp_path / "p"),
-        data=data,
-        defaults=True,
-        unsafe=True,
-        pretend=True,
-        skip_tasks=True,
-        quiet=True,
-        vcs_ref="HEAD",
-    )
-    assert worker.answers.combined["post_copy_validation"] == "static"
+    without_level = {key: value for key, value in BASE.items() if key != "post_copy_validation"}
+    assert answers_after(tmp_path, base=without_level)["post_copy_validation"] == "static"
 
 
 @pytest.mark.parametrize("name", ["Orders", "orders-service_2", "A1", "Payments API 3"])
