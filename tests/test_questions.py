@@ -170,5 +170,5 @@ def test_http_port_rejects(tmp_path: Path, port: int) -> None:
 )
 def test_choices_reject_other_values(tmp_path: Path, question: str, bad: str, allowed: str) -> None:
     with pytest.raises(ValueError, match="Invalid choice") as caught:
-        answers_after(tmp_path, **{question: bad})
+        answers_after(tmp_path, base={**BASE, question: bad})
     assert allowed in str(caught.value)
