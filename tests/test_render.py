@@ -106,7 +106,7 @@ def test_ruff_check_is_clean(project: Rendered) -> None:
 
 
 def test_mypy_strict_is_clean(project: Rendered) -> None:
-    result = project.run("uv", "run", "--frozen", "mypy", "--strict", "src", "tests")
+    result = project.run("uv", "run", "--frozen", "mypy", "--strict")
     assert "Success: no issues found" in result.stdout
 
 

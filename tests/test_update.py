@@ -1,0 +1,250 @@
+"""`copier update` from an older release keeps the user's work and applies the template's.
+
+Until real releases exist, the older release is built here: a temporary copy of this
+template, with a few changes undone, committed and tagged 0.1.0; the current template
+is then committed on top and tagged 0.2.0.
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .answers import BASE
+from .conftest import TEMPLATE_DIR, Rendered, require_tool, run_in
+
+pytestmark = pytest.mark.render
+
+OLD, NEW = "0.1.0", "0.2.0"
+PACKAGE = "src/{{ package_name }}"
+# What 0.2.0 changed, written as (file, text in 0.2.0, text in 0.1.0).
+TEMPLATE_CHANGES = [
+    (
+        f"template/{PACKAGE}/middleware/security_headers.py",
+        '    "Cross-Origin-Opener-Policy": "same-origin",\n',
+        "",
+    ),
+    (
+        "template/docs/OPERATIONS.md.jinja",
+        "## Images behind a mirror or offline\n",
+        "## Images from a registry mirror\n",
+    ),
+    (
+        "template/README.md.jinja",
+        "A FastAPI service generated from the Slipway Copier template: structured logs, one\n",
+        "A FastAPI service generated from Slipway: structured logs, one\n",
+    ),
+]
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"
+)
+
+
+def git(cwd: Path, *args: str) -> str:
+    result = run_in(
+        cwd, ["git", "-c", "user.name=Slipway Tests", "-c", "user.email=t@example.com", *args]
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def template_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A template repository whose tags 0.1.0 and 0.2.0 differ by TEMPLATE_CHANGES."""
+    require_tool("git")
+    repo = tmp_path_factory.mktemp("history") / "slipway"
+    shutil.copytree(TEMPLATE_DIR, repo, ignore=COPY_IGNORE)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    for relative, new_text, old_text in TEMPLATE_CHANGES:
+        path = repo / relative
+        current = path.read_text()
+        assert new_text in current, f"{relative} no longer holds {new_text!r}: update this test"
+        path.write_text(current.replace(new_text, old_text))
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", f"Slipway {OLD}")
+    git(repo, "tag", OLD)
+    shutil.copytree(TEMPLATE_DIR, repo, ignore=COPY_IGNORE, dirs_exist_ok=True)
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", f"Slipway {NEW}")
+    git(repo, "tag", NEW)
+    return repo
+
+
+def copier(project: Path, *args: str) -> str:
+    result = run_in(project.parent, ["copier", *args], timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def generate(template: Path, destination: Path) -> Rendered:
+    data = [
+        f"--data={key}={value}" for key, value in {**BASE, "post_copy_validation": "none"}.items()
+    ]
+    copier(
+        destination,
+        "copy",
+        "--trust",
+        "--defaults",
+        f"--vcs-ref={OLD}",
+        *data,
+        str(template),
+        str(destination),
+    )
+    return Rendered(destination, BASE)
+
+
+def conflict_leftovers(project: Path) -> list[str]:
+    found = []
+    for path in project.rglob("*"):
+        if ".git" in path.parts or ".venv" in path.parts or not path.is_file():
+            continue
+        text = path.read_text(errors="replace")
+        if path.suffix == ".rej" or re.search(r"^(<{7}|>{7})( |$)", text, re.MULTILINE):
+            found.append(str(path.relative_to(project)))
+    return found
+
+
+def apply_typical_user_edits(project: Path) -> None:
+    """A new endpoint, a changed setting default, an edited README, a new dependency."""
+    package = project / "src" / "orders_service"
+    (package / "api/v1/orders.py").write_text(
+        '"""Orders: the user\'s own endpoint."""\n\n'
+        "from fastapi import APIRouter\n\n"
+        'router = APIRouter(prefix="/orders", tags=["orders"])\n\n\n'
+        '@router.get("")\n'
+        "async def list_orders() -> list[str]:\n"
+        '    """Every order reference."""\n'
+        '    return ["A-1"]\n'
+    )
+    routers = package / "api/v1/__init__.py"
+    routers.write_text(
+        routers.read_text()
+        .replace("from . import greetings\n", "from . import greetings, orders\n")
+        .replace(
+            "router.include_router(greetings.router)\n",
+            "router.include_router(greetings.router)\nrouter.include_router(orders.router)\n",
+        )
+    )
+    settings = package / "settings.py"
+    settings.write_text(settings.read_text().replace("default=1_048_576", "default=4_194_304"))
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\n## On call\n\nPage the orders team.\n")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('    "fastapi>=', '    "anyio>=4",\n    "fastapi>=')
+    )
+
+
+@pytest.fixture(scope="module")
+def updated(template_history: Path, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    project = generate(template_history, tmp_path_factory.mktemp("update") / "orders-service")
+    apply_typical_user_edits(project.path)
+    project.run("uv", "lock", "--quiet")
+    git(project.path, "add", "-A")
+    git(project.path, "commit", "--quiet", "-m", "Our own changes")
+    env_before = (project.path / ".env").read_text()
+    commits_before = git(project.path, "rev-list", "--count", "HEAD")
+    output = copier(
+        project.path, "update", "--trust", "--defaults", f"--vcs-ref={NEW}", str(project.path)
+    )
+    # The post-copy task runs on copy only: not on update, nor in its temporary renders.
+    assert "slipway:" not in output
+    assert (project.path / ".env").read_text() == env_before, "the update touched .env"
+    assert git(project.path, "rev-list", "--count", "HEAD") == commits_before
+    return project
+
+
+def test_update_leaves_no_conflicts(updated: Rendered) -> None:
+    assert conflict_leftovers(updated.path) == []
+
+
+def test_update_keeps_the_users_edits(updated: Rendered) -> None:
+    package = updated.path / "src/orders_service"
+    assert (package / "api/v1/orders.py").exists()
+    assert "router.include_router(orders.router)" in (package / "api/v1/__init__.py").read_text()
+    assert "default=4_194_304" in (package / "settings.py").read_text()
+    assert "## On call" in (updated.path / "README.md").read_text()
+    assert '"anyio>=4",' in (updated.path / "pyproject.toml").read_text()
+
+
+def test_update_applies_the_templates_changes(updated: Rendered) -> None:
+    headers = (updated.path / "src/orders_service/middleware/security_headers.py").read_text()
+    assert '"Cross-Origin-Opener-Policy": "same-origin"' in headers
+    operations = (updated.path / "docs/OPERATIONS.md").read_text()
+    assert "## Images behind a mirror or offline" in operations
+    assert "## Images from a registry mirror" not in operations
+    answers = (updated.path / ".copier-answers.yml").read_text()
+    assert f"_commit: {NEW}" in answers
+
+
+def test_generated_suite_passes_after_update(updated: Rendered) -> None:
+    updated.run("uv", "sync", "--frozen", "--quiet")
+    result = updated.run("uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider")
+    assert re.search(r"\d+ passed", result.stdout)
+    client_check = updated.run("uv", "run", "--frozen", "python", "-c", ORDERS_CHECK)
+    assert "200 ['A-1']" in client_check.stdout.splitlines()
+
+
+ORDERS_CHECK = """
+from fastapi.testclient import TestClient
+from orders_service.app import create_app
+from orders_service.settings import Settings
+with TestClient(create_app(Settings(_env_file=None, environment="test"))) as client:
+    response = client.get("/api/v1/orders")
+    print(response.status_code, response.json())
+"""
+
+
+def test_conflicting_edit_is_inline_and_refused_by_pre_commit(
+    template_history: Path, tmp_path: Path
+) -> None:
+    project = generate(template_history, tmp_path / "orders-service")
+    readme = project.path / "README.md"
+    readme.write_text(
+        readme.read_text().replace("generated from Slipway", "generated from our fork")
+    )
+    git(project.path, "commit", "--quiet", "-am", "Reword the README")
+    copier(project.path, "update", "--trust", "--defaults", f"--vcs-ref={NEW}", str(project.path))
+    assert conflict_leftovers(project.path) == ["README.md"]
+    project.run("uv", "sync", "--frozen", "--quiet")
+    project.run("uv", "run", "--frozen", "pre-commit", "install")
+    git(project.path, "add", "README.md")
+    refused = run_in(project.path, ["git", "commit", "-m", "Take the update"])
+    assert refused.returncode != 0
+    assert "README.md" in refused.stdout + refused.stderr
+    assert "conflict" in (refused.stdout + refused.stderr).lower()
+
+
+def test_check_update_sees_the_newer_release(template_history: Path, tmp_path: Path) -> None:
+    """What the generated project's scheduled workflow runs."""
+    project = generate(template_history, tmp_path / "orders-service")
+    result = run_in(project.path, ["copier", "check-update", "--quiet"])
+    assert result.returncode == 2, result.stdout + result.stderr
+    workflow = (project.path / ".github/workflows/template-update.yml").read_text()
+    assert "copier check-update --quiet" in workflow
+
+
+def test_changing_an_answer_rewrites_what_depends_on_it(
+    template_history: Path, tmp_path: Path
+) -> None:
+    project = generate(template_history, tmp_path / "orders-service")
+    apply_typical_user_edits(project.path)
+    git(project.path, "add", "-A")
+    git(project.path, "commit", "--quiet", "-m", "Our own changes")
+    copier(
+        project.path,
+        "update",
+        "--trust",
+        "--defaults",
+        "--vcs-ref=:current:",
+        "--data=http_port=9090",
+        str(project.path),
+    )
+    assert conflict_leftovers(project.path) == []
+    assert '"${HTTP_PORT:-9090}:9090"' in (project.path / "compose.yaml").read_text()
+    assert "EXPOSE 9090" in (project.path / "Dockerfile").read_text()
+    assert "http_port: 9090" in (project.path / ".copier-answers.yml").read_text()
+    assert f"_commit: {OLD}" in (project.path / ".copier-answers.yml").read_text()
+    assert "default=4_194_304" in (project.path / "src/orders_service/settings.py").read_text()
+    assert (project.path / "src/orders_service/api/v1/orders.py").exists()
