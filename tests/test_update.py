@@ -6,103 +6,42 @@ is then committed on top and tagged 0.2.0.
 """
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from .answers import BASE
-from .conftest import TEMPLATE_DIR, Rendered, require_tool, run_in
+from .conftest import Rendered, require_tool, run_in
+from .history import build_history, conflict_leftovers, generate, git, replace_text, update
 
 pytestmark = pytest.mark.render
 
 OLD, NEW = "0.1.0", "0.2.0"
 PACKAGE = "src/{{ package_name }}"
-# What 0.2.0 changed, written as (file, text in 0.2.0, text in 0.1.0).
-TEMPLATE_CHANGES = [
-    (
+# What 0.2.0 changed: 0.1.0 is the current template with these edits undone.
+UNDO_CHANGES_OF_NEW = [
+    replace_text(
         f"template/{PACKAGE}/middleware/security_headers.py",
         '    "Cross-Origin-Opener-Policy": "same-origin",\n',
         "",
     ),
-    (
+    replace_text(
         "template/docs/OPERATIONS.md.jinja",
         "## Images behind a mirror or offline\n",
         "## Images from a registry mirror\n",
     ),
-    (
+    replace_text(
         "template/README.md.jinja",
         "A FastAPI service generated from the Slipway Copier template: structured logs, one\n",
         "A FastAPI service generated from Slipway: structured logs, one\n",
     ),
 ]
-COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"
-)
-
-
-def git(cwd: Path, *args: str) -> str:
-    result = run_in(
-        cwd, ["git", "-c", "user.name=Slipway Tests", "-c", "user.email=t@example.com", *args]
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
 def template_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A template repository whose tags 0.1.0 and 0.2.0 differ by TEMPLATE_CHANGES."""
     require_tool("git")
     repo = tmp_path_factory.mktemp("history") / "slipway"
-    shutil.copytree(TEMPLATE_DIR, repo, ignore=COPY_IGNORE)
-    git(repo, "init", "--quiet", "--initial-branch=main")
-    for relative, new_text, old_text in TEMPLATE_CHANGES:
-        path = repo / relative
-        current = path.read_text()
-        assert new_text in current, f"{relative} no longer holds {new_text!r}: update this test"
-        path.write_text(current.replace(new_text, old_text))
-    git(repo, "add", "-A")
-    git(repo, "commit", "--quiet", "-m", f"Slipway {OLD}")
-    git(repo, "tag", OLD)
-    shutil.copytree(TEMPLATE_DIR, repo, ignore=COPY_IGNORE, dirs_exist_ok=True)
-    git(repo, "add", "-A")
-    git(repo, "commit", "--quiet", "-m", f"Slipway {NEW}")
-    git(repo, "tag", NEW)
-    return repo
-
-
-def copier(project: Path, *args: str) -> str:
-    result = run_in(project.parent, ["copier", *args], timeout=900)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout + result.stderr
-
-
-def generate(template: Path, destination: Path) -> Rendered:
-    data = [
-        f"--data={key}={value}" for key, value in {**BASE, "post_copy_validation": "none"}.items()
-    ]
-    copier(
-        destination,
-        "copy",
-        "--trust",
-        "--defaults",
-        f"--vcs-ref={OLD}",
-        *data,
-        str(template),
-        str(destination),
-    )
-    return Rendered(destination, BASE)
-
-
-def conflict_leftovers(project: Path) -> list[str]:
-    found = []
-    for path in project.rglob("*"):
-        if ".git" in path.parts or ".venv" in path.parts or not path.is_file():
-            continue
-        text = path.read_text(errors="replace")
-        if path.suffix == ".rej" or re.search(r"^(<{7}|>{7})( |$)", text, re.MULTILINE):
-            found.append(str(path.relative_to(project)))
-    return found
+    return build_history(repo, [(OLD, UNDO_CHANGES_OF_NEW), (NEW, [])])
 
 
 def apply_typical_user_edits(project: Path) -> None:
@@ -138,16 +77,14 @@ def apply_typical_user_edits(project: Path) -> None:
 
 @pytest.fixture(scope="module")
 def updated(template_history: Path, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
-    project = generate(template_history, tmp_path_factory.mktemp("update") / "orders-service")
+    project = generate(template_history, tmp_path_factory.mktemp("update") / "orders-service", OLD)
     apply_typical_user_edits(project.path)
     project.run("uv", "lock", "--quiet")
     git(project.path, "add", "-A")
     git(project.path, "commit", "--quiet", "-m", "Our own changes")
     env_before = (project.path / ".env").read_text()
     commits_before = git(project.path, "rev-list", "--count", "HEAD")
-    output = copier(
-        project.path, "update", "--trust", "--defaults", f"--vcs-ref={NEW}", str(project.path)
-    )
+    output = update(project.path, f"--vcs-ref={NEW}")
     # The post-copy task runs on copy only: not on update, nor in its temporary renders.
     assert "slipway:" not in output
     assert (project.path / ".env").read_text() == env_before, "the update touched .env"
@@ -199,13 +136,13 @@ with TestClient(create_app(Settings(_env_file=None, environment="test"))) as cli
 def test_conflicting_edit_is_inline_and_refused_by_pre_commit(
     template_history: Path, tmp_path: Path
 ) -> None:
-    project = generate(template_history, tmp_path / "orders-service")
+    project = generate(template_history, tmp_path / "orders-service", OLD)
     readme = project.path / "README.md"
     readme.write_text(
         readme.read_text().replace("generated from Slipway", "generated from our fork")
     )
     git(project.path, "commit", "--quiet", "-am", "Reword the README")
-    copier(project.path, "update", "--trust", "--defaults", f"--vcs-ref={NEW}", str(project.path))
+    update(project.path, f"--vcs-ref={NEW}")
     assert conflict_leftovers(project.path) == ["README.md"]
     project.run("uv", "sync", "--frozen", "--quiet")
     project.run("uv", "run", "--frozen", "pre-commit", "install")
@@ -218,7 +155,7 @@ def test_conflicting_edit_is_inline_and_refused_by_pre_commit(
 
 def test_check_update_sees_the_newer_release(template_history: Path, tmp_path: Path) -> None:
     """What the generated project's scheduled workflow runs."""
-    project = generate(template_history, tmp_path / "orders-service")
+    project = generate(template_history, tmp_path / "orders-service", OLD)
     result = run_in(project.path, ["copier", "check-update", "--quiet"])
     assert result.returncode == 2, result.stdout + result.stderr
     workflow = (project.path / ".github/workflows/template-update.yml").read_text()
@@ -228,18 +165,14 @@ def test_check_update_sees_the_newer_release(template_history: Path, tmp_path: P
 def test_changing_an_answer_rewrites_what_depends_on_it(
     template_history: Path, tmp_path: Path
 ) -> None:
-    project = generate(template_history, tmp_path / "orders-service")
+    project = generate(template_history, tmp_path / "orders-service", OLD)
     apply_typical_user_edits(project.path)
     git(project.path, "add", "-A")
     git(project.path, "commit", "--quiet", "-m", "Our own changes")
-    copier(
+    update(
         project.path,
-        "update",
-        "--trust",
-        "--defaults",
         "--vcs-ref=:current:",
         "--data=http_port=9090",
-        str(project.path),
     )
     assert conflict_leftovers(project.path) == []
     assert '"${HTTP_PORT:-9090}:9090"' in (project.path / "compose.yaml").read_text()
