@@ -1,7 +1,9 @@
 """Structured logs: every request logged with its id, method, path, status and duration."""
 
+import io
 import json
 import logging
+import sys
 from typing import Any
 
 import pytest
@@ -40,6 +42,25 @@ def test_successful_probes_are_not_logged_but_failures_are(
     client.get("/nope")
     access = [line for line in json_lines(capsys.readouterr().out) if line["event"] == "request"]
     assert [(line["path"], line["status"]) for line in access] == [("/nope", 404)]
+
+
+def test_each_line_is_one_write_so_workers_never_interleave(
+    make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[str] = []
+
+    class RecordingStdout(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return len(text)
+
+    monkeypatch.setattr(sys, "stdout", RecordingStdout())
+    client = make_client(log_format="json")
+    client.get("/api/v1/missing")
+    access = [text for text in writes if '"event": "request"' in text]
+    assert len(access) == 1
+    assert access[0].endswith("\n")
+    assert json.loads(access[0])["status"] == 404
 
 
 def test_server_logs_go_through_the_same_pipeline(

@@ -1,5 +1,6 @@
 """Exception handlers that render every error into the envelope; registered in one place."""
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,7 +24,16 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        body = envelope(code_for_status(exc.status_code), request_id=request_id_of(request))
+        # Starlette's own (404, 405 ...) carry the bare status phrase: use the catalogue's.
+        phrase = HTTPStatus(exc.status_code).phrase
+        message = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+        details = None if isinstance(exc.detail, str) else exc.detail
+        body = envelope(
+            code_for_status(exc.status_code),
+            message=message,
+            details=details,
+            request_id=request_id_of(request),
+        )
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)

@@ -84,8 +84,8 @@ def configure_logging(settings: Settings) -> None:
     structlog.configure(
         processors=[*shared, _name_logger, *renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        # Prints to whatever sys.stdout is at the time of the call.
-        logger_factory=structlog.PrintLoggerFactory(),
+        # One write per line: lines from several worker processes never interleave.
+        logger_factory=structlog.WriteLoggerFactory(),
         # Not cached, so that a reconfiguration (tests, reloads) reaches module-level
         # loggers; hot paths bind a concrete logger once, see `bound_logger`.
         cache_logger_on_first_use=False,

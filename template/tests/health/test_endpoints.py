@@ -17,6 +17,12 @@ def test_live_answers_without_calling_dependencies(client: TestClient) -> None:
     assert response.json() == {"status": "alive"}
 
 
+def test_live_answers_head_for_uptime_checkers(client: TestClient) -> None:
+    response = client.head("/health/live")
+    assert response.status_code == 200
+    assert response.content == b""
+
+
 def test_ready_with_every_check_passing(client: TestClient) -> None:
     response = client.get("/health/ready")
     assert response.status_code == 200

@@ -1,5 +1,6 @@
 """CORS is off unless origins are configured, and then only for those origins."""
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ..conftest import ClientFactory
@@ -18,6 +19,31 @@ def test_configured_origin_is_allowed(make_client: ClientFactory) -> None:
         "/api/v1/greetings", headers={"Origin": "https://app.example.com", **PREFLIGHT}
     )
     assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "https://app.example.com"
+
+
+def test_refused_preflight_answers_in_the_envelope(make_client: ClientFactory) -> None:
+    client = make_client(cors_origins="https://app.example.com")
+    response = client.options(
+        "/api/v1/greetings", headers={"Origin": "https://evil.example.net", **PREFLIGHT}
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "bad_request"
+    assert error["details"] == {"reason": "Disallowed CORS origin"}
+    assert error["request_id"] == response.headers["x-request-id"]
+
+
+def _add_failing_route(app: FastAPI) -> None:
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+
+def test_unexpected_errors_carry_cors_headers(make_client: ClientFactory) -> None:
+    client = make_client(customize=_add_failing_route, cors_origins="https://app.example.com")
+    response = client.get("/boom", headers={"Origin": "https://app.example.com"})
+    assert response.status_code == 500
     assert response.headers["access-control-allow-origin"] == "https://app.example.com"
 
 

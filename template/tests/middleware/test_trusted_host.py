@@ -22,3 +22,10 @@ def test_health_probes_by_ip_are_served(make_client: ClientFactory) -> None:
     client = make_client(trusted_hosts="api.example.com")
     response = client.get("/health/live", headers={"host": "10.1.2.3:8000"})
     assert response.status_code == 200
+
+
+def test_only_the_health_paths_are_exempt(make_client: ClientFactory) -> None:
+    client = make_client(trusted_hosts="api.example.com")
+    response = client.get("/healthcare/records", headers={"host": "evil.example.net"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_host"

@@ -25,7 +25,9 @@ def test_clean_files_pass(tmp_path: Path) -> None:
 
 def test_conflict_markers_are_refused(tmp_path: Path) -> None:
     conflicted = tmp_path / "README.md"
-    conflicted.write_text("<<<<<<< before updating\nours\n=======\ntheirs\n>>>>>>> after updating\n")
+    conflicted.write_text(
+        "<<<<<<< before updating\nours\n=======\ntheirs\n>>>>>>> after updating\n"
+    )
     result = run_hook(conflicted)
     assert result.returncode == 1
     assert f"{conflicted}: unresolved conflict" in result.stdout

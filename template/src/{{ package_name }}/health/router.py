@@ -13,7 +13,9 @@ from ..errors import CATALOGUE, ErrorCode, envelope, error_responses
 from ..request_context import request_id_of
 from .registry import CheckResult, HealthRegistry
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(
+    prefix="/health", tags=["health"], responses=error_responses(ErrorCode.INTERNAL_ERROR)
+)
 
 
 def get_registry(request: Request) -> HealthRegistry:
@@ -55,6 +57,11 @@ def _reports(results: list[CheckResult]) -> list[CheckReport]:
 async def live() -> Liveness:
     """The process is up and serving; no dependency is called."""
     return Liveness()
+
+
+@router.head("/live", include_in_schema=False)
+async def live_head() -> None:
+    """HEAD for uptime checkers that probe without a body."""
 
 
 @router.get(

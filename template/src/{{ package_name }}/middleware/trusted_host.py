@@ -10,7 +10,7 @@ from ..request_context import request_id_from_scope
 from .headers import header_value
 
 # Orchestrators probe health by IP address; the probes carry no user data.
-EXEMPT_PREFIX = "/health"
+EXEMPT_PATH = "/health"
 
 
 class TrustedHostMiddleware:
@@ -29,7 +29,8 @@ class TrustedHostMiddleware:
         if (
             scope["type"] not in ("http", "websocket")
             or self.allow_any
-            or scope["path"].startswith(EXEMPT_PREFIX)
+            or scope["path"] == EXEMPT_PATH
+            or scope["path"].startswith(EXEMPT_PATH + "/")
             or self.is_allowed(header_value(scope, b"host") or "")
         ):
             await self.app(scope, receive, send)

@@ -2,7 +2,10 @@
 
 from fastapi import APIRouter
 
+from ...errors import ErrorCode, error_responses
+
 from . import greetings
 
-router = APIRouter(prefix="/api/v1")
+# Every route may fail unexpectedly; each declares its own expected errors too.
+router = APIRouter(prefix="/api/v1", responses=error_responses(ErrorCode.INTERNAL_ERROR))
 router.include_router(greetings.router)
