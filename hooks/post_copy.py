@@ -58,7 +58,8 @@ def keep_answers(project: Path) -> None:
         ["copier", "copy", "--trust", "--data-file", kept, str(template), str(project)]
     )
     say(f"copier deletes a project whose task failed; your answers are kept in {kept}.")
-    say(f"Regenerate with `{regenerate}` or keep the failed project with `--no-cleanup`.")
+    say(f"Regenerate with `{regenerate}` or keep the failed project with `--no-cleanup`;")
+    say("add `-d post_copy_validation=static` (or `none`) to leave out the check that failed.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -120,6 +120,7 @@ def test_package_name_rejects_invalid_identifiers(tmp_path: Path, package: str) 
         ("logging", "a standard-library module"),
         ("fastapi", "a dependency of the service"),
         ("tests", "a dependency of the service"),
+        ("dotenv", "a dependency of the service"),
     ],
 )
 def test_package_name_rejects_names_that_would_clash(

@@ -234,7 +234,7 @@ def test_docker_level_runs_the_smoke_test_with_the_callers_environment(
     tools.add("uv", 'echo "$PYTHON_IMAGE $SMOKE_REPORT_PATH" > "$0.log"')
 
     assert validate(project, "docker") == []
-    assert "uv run --frozen pytest -m smoke -p no:cacheprovider -q --tb=short" in tools.calls()
+    assert "uv run --frozen pytest -m smoke -p no:cacheprovider -q --tb=short -x" in tools.calls()
     passed = (tools.bin_dir / "uv.log").read_text().strip()
     assert passed == "slipway-standin/python:3.13 /tmp/smoke.json"
 
