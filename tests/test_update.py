@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
-from .conftest import Rendered, require_tool, run_in
+from .conftest import TEMPLATE_DIR, Rendered, require_tool, run_in
 from .history import build_history, conflict_leftovers, generate, git, replace_text, update
 
 pytestmark = pytest.mark.render
@@ -181,3 +182,27 @@ def test_changing_an_answer_rewrites_what_depends_on_it(
     assert f"_commit: {OLD}" in (project.path / ".copier-answers.yml").read_text()
     assert "default=4_194_304" in (project.path / "src/orders_service/settings.py").read_text()
     assert (project.path / "src/orders_service/api/v1/orders.py").exists()
+
+
+def release_tags() -> list[str]:
+    """The template's real releases: PEP 440 tags of this repository."""
+    listed = run_in(TEMPLATE_DIR, ["git", "tag", "--list"]).stdout.split()
+    releases = (tag for tag in listed if re.fullmatch(r"\d+(\.\d+)*((a|b|rc)\d+)?", tag))
+    return sorted(releases, key=Version)
+
+
+@pytest.mark.parametrize("release", release_tags())
+def test_update_from_each_release_to_head(release: str, tmp_path: Path) -> None:
+    project = generate(TEMPLATE_DIR, tmp_path / "orders-service", release)
+    update(project.path, "--vcs-ref=HEAD")
+    assert conflict_leftovers(project.path) == []
+    project.run("uv", "sync", "--frozen", "--quiet")
+    result = project.run("uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider")
+    assert re.search(r"\d+ passed", result.stdout)
+
+
+def test_update_to_the_same_release_changes_nothing(tmp_path: Path) -> None:
+    template = build_history(tmp_path / "slipway", [(NEW, [])])
+    project = generate(template, tmp_path / "orders-service", NEW)
+    update(project.path, f"--vcs-ref={NEW}")
+    assert git(project.path, "status", "--porcelain") == ""
