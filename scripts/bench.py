@@ -78,6 +78,49 @@ def bench_copy(workdir: Path, rounds: int = 5) -> dict[str, float]:
     }
 
 
+def bench_update(workdir: Path, rounds: int = 3) -> dict[str, float]:
+    """`copier update` between two releases of the template, without tasks."""
+    sys.path.insert(0, str(TEMPLATE_DIR))
+    from tests.history import build_history  # the test suite's helper, importable from here
+
+    def document_a_change(repo: Path) -> None:
+        operations = repo / "template/docs/OPERATIONS.md.jinja"
+        operations.write_text(operations.read_text() + "\nA note added in 0.2.0.\n")
+
+    template = build_history(workdir / "history", [("0.1.0", []), ("0.2.0", [document_a_change])])
+    durations = []
+    for index in range(rounds):
+        project = workdir / f"u{index}"
+        run(
+            [
+                "copier",
+                "copy",
+                "--trust",
+                "--defaults",
+                "--quiet",
+                "--vcs-ref=0.1.0",
+                *ANSWERS,
+                str(template),
+                str(project),
+            ],
+            cwd=workdir,
+        )
+        update = [
+            "copier",
+            "update",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            "--skip-tasks",
+            "--vcs-ref=0.2.0",
+            str(project),
+        ]
+        started = time.perf_counter()
+        run(update, cwd=workdir)
+        durations.append(time.perf_counter() - started)
+    return {"update_seconds_median": round(statistics.median(durations), 2)}
+
+
 def image_size(name: str) -> int:
     return int(run(["docker", "image", "inspect", "--format", "{{.Size}}", name], cwd=TEMPLATE_DIR))
 
@@ -180,6 +223,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="slipway-bench-") as tmp:
         workdir = Path(tmp)
         figures |= bench_copy(workdir)
+        figures |= bench_update(workdir)
         project = workdir / "t0"
         run(["uv", "sync", "--frozen", "--quiet"], cwd=project)
         if not options.skip_http:
