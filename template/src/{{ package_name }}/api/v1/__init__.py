@@ -3,7 +3,6 @@
 from fastapi import APIRouter
 
 from ...errors import ErrorCode, error_responses
-
 from . import greetings
 
 # Every route may fail unexpectedly; each declares its own expected errors too.
