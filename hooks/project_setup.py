@@ -77,7 +77,10 @@ def lock_dependencies(project: Path) -> Outcome:
             f"uv not found: install it ({UV_INSTALL_URL}) and run `uv lock` in {project}"
         )
     args = ["uv", "lock"]
-    result = run_command(args, project, UV_LOCK_TIMEOUT)
+    # Locking needs an interpreter that satisfies requires-python, not a particular one:
+    # prefer one already installed over downloading uv's managed build (offline machines).
+    env = {**os.environ, "UV_PYTHON_PREFERENCE": os.environ.get("UV_PYTHON_PREFERENCE", "system")}
+    result = run_command(args, project, UV_LOCK_TIMEOUT, env)
     if result.ok:
         return Passed("uv lock")
     return command_failure(

@@ -99,6 +99,26 @@ def test_uv_lock_runs_in_the_project(project: Path, tools: FakeTools) -> None:
     assert (tools.bin_dir / "uv.log").read_text().strip() == f"cwd {project}"
 
 
+def test_uv_lock_prefers_an_installed_python(
+    project: Path, tools: FakeTools, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("UV_PYTHON_PREFERENCE", raising=False)
+    tools.add("uv", 'echo "preference $UV_PYTHON_PREFERENCE" >> "$0.log"')
+
+    assert lock_dependencies(project) == Passed("uv lock")
+    assert (tools.bin_dir / "uv.log").read_text().strip() == "preference system"
+
+
+def test_uv_lock_keeps_the_users_python_preference(
+    project: Path, tools: FakeTools, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UV_PYTHON_PREFERENCE", "only-managed")
+    tools.add("uv", 'echo "preference $UV_PYTHON_PREFERENCE" >> "$0.log"')
+
+    lock_dependencies(project)
+    assert (tools.bin_dir / "uv.log").read_text().strip() == "preference only-managed"
+
+
 def test_uv_lock_is_skipped_when_a_lock_file_exists(project: Path, tools: FakeTools) -> None:
     tools.add("uv")
     (project / "uv.lock").write_text("version = 1\n")
