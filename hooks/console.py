@@ -35,6 +35,8 @@ class Failure:
     fix: str
     skip: str
     output: str = ""
+    fatal: bool = True
+    """A non-fatal failure is reported in full but keeps the project (exit 0)."""
 
 
 Outcome: TypeAlias = Passed | Skipped | Failure
@@ -66,7 +68,7 @@ def show(outcome: Outcome) -> None:
     elif isinstance(outcome, Skipped):
         say(f"skip  {outcome.message}")
     else:
-        say(f"FAIL  {outcome.name}: {outcome.reason}")
+        say(f"{'FAIL' if outcome.fatal else 'WARN'}  {outcome.name}: {outcome.reason}")
         for line in outcome.output.splitlines():
             say(f"{INDENT}| {line}".rstrip())
         say(f"{INDENT}fix:  {outcome.fix}")

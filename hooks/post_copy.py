@@ -39,7 +39,7 @@ def run_steps(project: Path, level: str) -> list[Failure]:
     for step in SETUP_STEPS:
         outcome = step(project)
         show(outcome)
-        if isinstance(outcome, Failure):
+        if isinstance(outcome, Failure) and outcome.fatal:
             failures.append(outcome)
     return failures + validate(project, level)
 

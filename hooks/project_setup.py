@@ -5,6 +5,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -83,14 +84,16 @@ def lock_dependencies(project: Path) -> Outcome:
     result = run_command(args, project, UV_LOCK_TIMEOUT, env)
     if result.ok:
         return Passed("uv lock")
-    return command_failure(
+    failure = command_failure(
         "uv lock",
         args,
         result,
-        fix="run `uv lock` in the project after fixing the cause above "
-        "(usually network/index access, or no Python for .python-version)",
-        skip=_KEEP_AND_FINISH.format("uv lock"),
+        fix="the project is kept: run `uv lock` in it once the cause above is fixed "
+        "(usually network or index access, or no Python matching .python-version)",
+        skip="the image build and `make install` need uv.lock",
     )
+    # Not fatal: copier would delete the whole project for a file one command recreates.
+    return replace(failure, fatal=False)
 
 
 def create_repository(project: Path) -> Outcome:
