@@ -72,7 +72,7 @@ def show(outcome: Outcome) -> None:
         for line in outcome.output.splitlines():
             say(f"{INDENT}| {line}".rstrip())
         say(f"{INDENT}fix:  {outcome.fix}")
-        say(f"{INDENT}skip: {outcome.skip}")
+        say(f"{INDENT}{'skip' if outcome.fatal else 'note'}: {outcome.skip}")
 
 
 def tail(text: str, lines: int = TAIL_LINES) -> str:
