@@ -1,13 +1,16 @@
-"""Copier migration: carry answers across renamed questions and choices.
+"""Copier migration: carry answers across renamed questions and choices, and answer
+questions added after a project was created.
 
 Run by `_migrations` in copier.yml, before an update, in the project being updated:
     python migrate_answers.py --answers-file .copier-answers.yml \
-        --rename-question old_name=new_name --rename-choice question:old=new
-Idempotent: an answer already renamed is left alone.
+        --rename-question old_name=new_name --rename-choice question:old=new \
+        --add-missing database=none
+Idempotent: an answer already renamed, or already given, is left alone.
 """
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +39,14 @@ def migrate(
     answers: dict[str, Any],
     questions: list[tuple[str, str]],
     choices: list[tuple[str, str, str]],
+    missing: Sequence[tuple[str, str]] = (),
 ) -> list[str]:
-    """Rename in place; return what changed, one line each."""
+    """Rename and fill in place; return what changed, one line each."""
     changes = []
+    for question, value in missing:
+        if question not in answers:
+            answers[question] = value
+            changes.append(f"{question}: {value} (the project predates the question)")
     for old, new in questions:
         if old in answers and new not in answers:
             answers[new] = answers.pop(old)
@@ -57,12 +65,13 @@ def main(argv: list[str] | None = None) -> int:
         "--rename-question", type=lambda t: pair(t, "="), action="append", default=[]
     )
     parser.add_argument("--rename-choice", type=choice_rename, action="append", default=[])
+    parser.add_argument("--add-missing", type=lambda t: pair(t, "="), action="append", default=[])
     options = parser.parse_args(argv)
     if not options.answers_file.is_file():
         print(f"{PREFIX}{options.answers_file} not found: nothing to migrate")
         return 1
     answers = yaml.safe_load(options.answers_file.read_text()) or {}
-    changes = migrate(answers, options.rename_question, options.rename_choice)
+    changes = migrate(answers, options.rename_question, options.rename_choice, options.add_missing)
     if changes:
         body = yaml.safe_dump(dict(sorted(answers.items())), allow_unicode=True, sort_keys=False)
         options.answers_file.write_text(HEADER + body)

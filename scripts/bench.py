@@ -1,8 +1,12 @@
 """Measure Slipway's budgets (docs/BUDGETS.md) on this machine and print them.
 
-Usage: python scripts/bench.py [--skip-docker] [--skip-http]
+Usage: python scripts/bench.py [--skip-docker] [--skip-http] [--skip-database]
 Needs what `bash scripts/test.sh` sets up: copier and uv on PATH, a Docker engine with
-Compose v2 and the stand-in image (PYTHON_IMAGE), and wrk for the HTTP comparison.
+Compose v2 and the stand-in images (PYTHON_IMAGE, POSTGRES_IMAGE), wrk for the HTTP
+comparison, and a PostgreSQL server for the generated suite (TEST_DATABASE_URL).
+
+The core budgets use a project without a database (the same service measured before
+the database option existed); the database budgets use a PostgreSQL project.
 """
 
 import argparse
@@ -21,9 +25,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
-ANSWERS = ["--data=project_name=Bench Service", "--data=post_copy_validation=none"]
+ANSWERS = [
+    "--data=project_name=Bench Service",
+    "--data=post_copy_validation=none",
+    "--data=database=none",
+]
 PYTHON_IMAGE = os.environ.get("PYTHON_IMAGE", "slipway-standin/python:3.13")
-ENV = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "PYTHON_IMAGE": PYTHON_IMAGE}
+POSTGRES_IMAGE = os.environ.get("POSTGRES_IMAGE", "slipway-standin/postgres:17")
+TEST_DATABASE_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+# Python writes bytecode as it normally does: some machines set PYTHONDONTWRITEBYTECODE,
+# which would make every start of copier or of the generated suite compile from source.
+ENV = {
+    **{name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"},
+    "UV_PYTHON_DOWNLOADS": "never",
+    "PYTHON_IMAGE": PYTHON_IMAGE,
+    "POSTGRES_IMAGE": POSTGRES_IMAGE,
+    "TEST_DATABASE_URL": TEST_DATABASE_URL,
+}
 BENCH_APP = """
 import sys
 from bench_service.app import create_app
@@ -145,6 +165,30 @@ def bench_docker(project: Path, rounds: int = 3) -> dict[str, float]:
     }
 
 
+def bench_database(workdir: Path, rounds: int = 3) -> dict[str, float]:
+    """PostgreSQL project: its generated suite, and compose up (api, db, migrate) to healthy.
+
+    Each `up` starts from an empty volume, so it includes the database's first
+    initialisation and the migration, as a new deployment does.
+    """
+    project = workdir / "pg"
+    copier_copy(project, "--data=database=postgresql")
+    run(["uv", "sync", "--frozen", "--quiet"], cwd=project)
+    pytest = ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider"]
+    run(pytest, cwd=project)  # warm the bytecode and import caches, not measured
+    suites = [timed(lambda: run(pytest, cwd=project)) for _ in range(rounds)]
+    compose = ["docker", "compose"]
+    run([*compose, "build"], cwd=project)
+    ups = []
+    for _ in range(rounds):
+        ups.append(timed(lambda: run([*compose, "up", "--detach", "--wait"], cwd=project)))
+        run([*compose, "down", "--volumes"], cwd=project)
+    return {
+        "postgresql_generated_suite_seconds_median": round(statistics.median(suites), 2),
+        "postgresql_compose_up_to_healthy_seconds_median": round(statistics.median(ups), 2),
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -218,6 +262,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-docker", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-database", action="store_true")
     options = parser.parse_args()
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="slipway-bench-") as tmp:
@@ -231,6 +276,8 @@ def main() -> None:
         if not options.skip_docker:
             (project / ".env").exists() or sys.exit("the post-copy task wrote no .env")
             figures |= bench_docker(project)
+        if not options.skip_database:
+            figures |= bench_database(workdir)
     print(json.dumps(figures, indent=2))
 
 

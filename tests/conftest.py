@@ -18,6 +18,15 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 # not pick up a developer's project environment.
 TOOL_ENV = {"UV_PYTHON_DOWNLOADS": "never", "VIRTUAL_ENV": "", "PYTHONDONTWRITEBYTECODE": "1"}
 
+# The database servers the generated suites run against (TEST_DATABASE_URL): each
+# suite creates a database of its own there and drops it afterwards.
+DATABASE_SERVERS = {
+    "postgresql": os.environ.get(
+        "SLIPWAY_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    ),
+    "mysql": os.environ.get("SLIPWAY_MYSQL_URL", "mysql+aiomysql://root@127.0.0.1:3306/test"),
+}
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -26,12 +35,18 @@ class Rendered:
 
     def run(self, *command: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """Run a command in the project; fail the test with its output when it fails."""
-        result = run_in(self.path, command, timeout=timeout)
+        result = run_in(self.path, command, timeout=timeout, env=self.env)
         if result.returncode != 0:
             pytest.fail(
                 f"`{' '.join(command)}` failed in {self.path}:\n{result.stdout}\n{result.stderr}"
             )
         return result
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What the generated suite needs: the database server for the chosen database."""
+        server = DATABASE_SERVERS.get(self.answers.get("database", "postgresql"))
+        return {"TEST_DATABASE_URL": server} if server else {}
 
 
 def run_in(

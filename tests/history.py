@@ -3,7 +3,7 @@ releases are this template with some changes undone or made."""
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .answers import BASE
@@ -45,6 +45,19 @@ def build_history(repo: Path, releases: list[tuple[str, list[Edit]]]) -> Path:
         git(repo, "add", "-A")
         git(repo, "commit", "--quiet", "--allow-empty", "-m", f"Slipway {tag}")
         git(repo, "tag", tag)
+    return repo
+
+
+def clone_with_releases(repo: Path, releases: Mapping[str, str]) -> Path:
+    """This repository's history with every recorded release tagged, and the working tree
+    committed on top: what users update to once the next release is out."""
+    git(repo.parent, "clone", "--quiet", "--no-local", str(TEMPLATE_DIR), str(repo))
+    for version, commit in releases.items():
+        git(repo, "tag", "--force", version, commit)
+    git(repo, "rm", "-r", "--quiet", "--ignore-unmatch", ".")
+    shutil.copytree(TEMPLATE_DIR, repo, ignore=COPY_IGNORE, dirs_exist_ok=True)
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", "The working tree")
     return repo
 
 

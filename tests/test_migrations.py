@@ -34,8 +34,8 @@ def rename_http_port(repo: Path) -> None:
     assert renamed > 3, "http_port is no longer used by the template: update this test"
     config = repo / "copier.yml"
     text = config.read_text()
-    assert "_migrations: []\n" in text
-    config.write_text(text.replace("_migrations: []\n", MIGRATION))
+    assert "\n_migrations:\n" in text
+    config.write_text(text.replace("\n_migrations:\n", "\n" + MIGRATION, 1))
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,17 @@ def test_question_and_choice_renames_are_idempotent(tmp_path: Path) -> None:
     assert first.startswith("# Changes here will be overwritten by Copier")
     assert migrate_main(arguments) == 0
     assert answers_file.read_text() == first
+
+
+def test_questions_added_later_are_answered_for_older_projects(tmp_path: Path) -> None:
+    answers_file = tmp_path / ".copier-answers.yml"
+    answers_file.write_text("_commit: 0.1.0\nhttp_port: 9090\n")
+    arguments = ["--answers-file", str(answers_file), "--add-missing", "database=none"]
+    assert migrate_main(arguments) == 0
+    assert yaml.safe_load(answers_file.read_text())["database"] == "none"
+    answers_file.write_text("_commit: 0.2.0\ndatabase: mysql\n")
+    assert migrate_main(arguments) == 0
+    assert yaml.safe_load(answers_file.read_text())["database"] == "mysql"
 
 
 def test_a_missing_answers_file_is_reported_not_raised(

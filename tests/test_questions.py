@@ -51,6 +51,7 @@ def test_every_public_question_has_help() -> None:
         "python_version",
         "http_port",
         "license",
+        "database",
         "post_copy_validation",
     }
     assert [name for name, spec in public.items() if not spec.get("help")] == []
@@ -161,12 +162,18 @@ def test_http_port_rejects(tmp_path: Path, port: int) -> None:
     assert "between 1024 and 65535" in rejection(tmp_path, http_port=port)
 
 
+def test_database_defaults_to_postgresql(tmp_path: Path) -> None:
+    assert answers_after(tmp_path)["database"] == "postgresql"
+
+
 @pytest.mark.parametrize(
     ("question", "bad", "allowed"),
     [
         ("python_version", "3.9", "3.11"),
         ("license", "GPL-3.0", "Apache-2.0"),
         ("post_copy_validation", "full", "docker"),
+        ("database", "mongodb", "postgresql"),
+        ("database", "postgres", "sqlite"),
     ],
 )
 def test_choices_reject_other_values(tmp_path: Path, question: str, bad: str, allowed: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .answers import LICENSES, PYTHON_VERSIONS, RENDER_MATRIX
+from .answers import DATABASES, LICENSES, PYTHON_VERSIONS, RENDER_MATRIX
 from .conftest import Rendered, render, require_tool, run_in
 
 pytestmark = pytest.mark.render
@@ -34,6 +34,7 @@ def text_files(root: Path) -> Iterator[Path]:
 def test_matrix_covers_every_python_version_and_license() -> None:
     assert {a.get("python_version", "3.13") for a in RENDER_MATRIX.values()} == set(PYTHON_VERSIONS)
     assert {a.get("license", "MIT") for a in RENDER_MATRIX.values()} == set(LICENSES)
+    assert {a.get("database", "postgresql") for a in RENDER_MATRIX.values()} == set(DATABASES)
 
 
 @pytest.fixture(scope="module", params=list(RENDER_MATRIX), ids=list(RENDER_MATRIX))
@@ -134,7 +135,11 @@ def test_compose_refuses_to_start_without_a_secret(project: Rendered) -> None:
     require_tool("docker")
     env_file = project.path / ".env"
     saved = env_file.read_text()
-    env_file.unlink()
+    # Only the secret goes: every other required variable keeps its value, so
+    # compose has exactly one reason to refuse, whatever order it checks in.
+    kept = [line for line in saved.splitlines() if not line.startswith("SECRET_KEY=")]
+    assert len(kept) < len(saved.splitlines()), "the rendered .env has no SECRET_KEY line"
+    env_file.write_text("\n".join(kept) + "\n")
     try:
         result = run_in(
             project.path, ["docker", "compose", "config", "--quiet"], env={"SECRET_KEY": ""}
@@ -143,3 +148,77 @@ def test_compose_refuses_to_start_without_a_secret(project: Rendered) -> None:
         env_file.write_text(saved)
     assert result.returncode != 0
     assert "set SECRET_KEY in .env" in result.stderr
+
+
+def test_compose_services_follow_the_database_answer(project: Rendered) -> None:
+    database = project.answers.get("database", "postgresql")
+    compose = yaml.safe_load((project.path / "compose.yaml").read_text())
+    services = compose["services"]
+    expected = {
+        "postgresql": {"api", "migrate", "db"},
+        "mysql": {"api", "migrate", "db"},
+        "sqlite": {"api", "migrate"},
+        "none": {"api"},
+    }
+    assert set(services) == expected[database]
+    if database == "none":
+        assert "depends_on" not in services["api"]
+        return
+    assert services["api"]["depends_on"] == {
+        "migrate": {"condition": "service_completed_successfully"}
+    }
+    assert services["migrate"]["command"] == ["alembic", "upgrade", "head"]
+    if database == "sqlite":
+        return
+    assert services["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
+    db = services["db"]
+    assert "ports" not in db  # not published, except by compose.dev.yaml
+    assert db["image"] in ("${POSTGRES_IMAGE:-postgres:17}", "${MYSQL_IMAGE:-mariadb:11}")
+    assert db["volumes"][0].startswith("db-data:")
+    assert "test" in db["healthcheck"]
+
+
+def test_env_gets_generated_database_secrets_the_settings_can_read(project: Rendered) -> None:
+    """`.env` interpolates ${VAR}: pydantic-settings and compose read the same URL."""
+    database = project.answers.get("database", "postgresql")
+    env = (project.path / ".env").read_text()
+    assert "=change-me" not in env
+    if database == "none":
+        assert "DATABASE_URL" not in env
+        return
+    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
+    script = (
+        f"from {package}.settings import load_settings\n"
+        "print(load_settings(secret_key='x' * 40).database_url.get_secret_value())"
+    )
+    url = project.run("uv", "run", "--frozen", "python", "-c", script).stdout.strip()
+    if database == "sqlite":
+        assert url == f"sqlite+aiosqlite:///./data/{package}.db"
+        return
+    password_variable = {"postgresql": "POSTGRES_PASSWORD", "mysql": "MYSQL_PASSWORD"}[database]
+    password = re.search(rf"^{password_variable}=(\S+)$", env, re.MULTILINE)
+    assert password is not None
+    assert len(password[1]) >= 48
+    assert f":{password[1]}@localhost:" in url
+    assert "${" not in url
+
+
+def test_generated_suite_stops_with_a_clear_message_without_a_database_server(
+    project: Rendered,
+) -> None:
+    if project.answers.get("database", "postgresql") not in ("postgresql", "mysql"):
+        # SQLite and no database: the suite needs no server, and never asks for one.
+        assert "TEST_DATABASE_URL" not in "".join(
+            path.read_text() for path in (project.path / "tests").rglob("*.py")
+        )
+        return
+    result = run_in(
+        project.path,
+        ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", "tests/items"],
+        env={"TEST_DATABASE_URL": ""},
+    )
+    assert result.returncode == 4, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert "TEST_DATABASE_URL is not set" in output
+    assert "export TEST_DATABASE_URL=" in output
+    assert "Traceback" not in output

@@ -1,18 +1,30 @@
 """`copier update` from an older release keeps the user's work and applies the template's.
 
-Until real releases exist, the older release is built here: a temporary copy of this
-template, with a few changes undone, committed and tagged 0.1.0; the current template
-is then committed on top and tagged 0.2.0.
+Two kinds of older release: every real release recorded in releases.toml, copied from its
+commit; and a constructed pair, so that the template's own changes are known exactly: a
+temporary copy of this template with a few changes undone, committed and tagged 0.1.0,
+then the current template committed on top and tagged 0.2.0.
 """
 
 import re
+import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.version import Version
 
 from .conftest import TEMPLATE_DIR, Rendered, require_tool, run_in
-from .history import build_history, conflict_leftovers, generate, git, replace_text, update
+from .history import (
+    build_history,
+    clone_with_releases,
+    conflict_leftovers,
+    generate,
+    git,
+    replace_text,
+    update,
+)
 
 pytestmark = pytest.mark.render
 
@@ -128,7 +140,11 @@ ORDERS_CHECK = """
 from fastapi.testclient import TestClient
 from orders_service.app import create_app
 from orders_service.settings import Settings
-with TestClient(create_app(Settings(_env_file=None, environment="test"))) as client:
+# The orders route needs no database; the pool connects on first use only.
+settings = Settings(
+    _env_file=None, environment="test", database_url="postgresql+asyncpg://x@127.0.0.1:1/x"
+)
+with TestClient(create_app(settings)) as client:
     response = client.get("/api/v1/orders")
     print(response.status_code, response.json())
 """
@@ -184,18 +200,79 @@ def test_changing_an_answer_rewrites_what_depends_on_it(
     assert (project.path / "src/orders_service/api/v1/orders.py").exists()
 
 
-def release_tags() -> list[str]:
-    """The template's real releases: PEP 440 tags of this repository."""
-    listed = run_in(TEMPLATE_DIR, ["git", "tag", "--list"]).stdout.split()
-    releases = (tag for tag in listed if re.fullmatch(r"\d+(\.\d+)*((a|b|rc)\d+)?", tag))
-    return sorted(releases, key=Version)
+def test_adding_a_database_later_adds_its_files_and_keeps_the_users(
+    template_history: Path, tmp_path: Path
+) -> None:
+    project = generate(template_history, tmp_path / "orders-service", OLD, database="none")
+    assert not (project.path / "alembic.ini").exists()
+    apply_typical_user_edits(project.path)
+    git(project.path, "add", "-A")
+    git(project.path, "commit", "--quiet", "-m", "Our own changes")
+    update(project.path, "--vcs-ref=:current:", "--data=database=postgresql")
+    for added in ("alembic.ini", "src/orders_service/items/router.py", "scripts/db-backup.sh"):
+        assert (project.path / added).exists(), added
+    assert "  migrate:\n" in (project.path / "compose.yaml").read_text()
+    assert (project.path / "src/orders_service/api/v1/orders.py").exists()
+    assert "default=4_194_304" in (project.path / "src/orders_service/settings.py").read_text()
+    # The user's router line and the template's items router touch the same lines.
+    assert conflict_leftovers(project.path) == ["src/orders_service/api/v1/__init__.py"]
+    routers = (project.path / "src/orders_service/api/v1/__init__.py").read_text()
+    assert "router.include_router(orders.router)" in routers
+    assert "router.include_router(items_router)" in routers
 
 
-@pytest.mark.parametrize("release", release_tags())
-def test_update_from_each_release_to_head(release: str, tmp_path: Path) -> None:
-    project = generate(TEMPLATE_DIR, tmp_path / "orders-service", release)
+RELEASES_FILE = TEMPLATE_DIR / "releases.toml"
+
+
+def recorded_releases() -> dict[str, str]:
+    """The template's real releases, version to commit, from releases.toml."""
+    releases = tomllib.loads(RELEASES_FILE.read_text())["release"]
+    return {release["version"]: release["commit"] for release in releases}
+
+
+def sorted_versions(versions: Iterable[str]) -> list[str]:
+    return sorted(versions, key=Version)
+
+
+def test_every_release_is_recorded_documented_and_reachable() -> None:
+    releases = recorded_releases()
+    assert releases, "releases.toml lists no release"
+    changelog = (TEMPLATE_DIR / "CHANGELOG.md").read_text()
+    for version, commit in releases.items():
+        assert str(Version(version)) == version, f"{version} is not a normalised PEP 440 version"
+        assert f"## [{version}] - " in changelog, f"CHANGELOG.md has no section for {version}"
+        found = run_in(TEMPLATE_DIR, ["git", "cat-file", "-t", commit])
+        assert found.stdout.strip() == "commit", f"{version}: commit {commit} is not in this clone"
+    for tag in run_in(TEMPLATE_DIR, ["git", "tag", "--list"]).stdout.split():
+        if re.fullmatch(r"\d+(\.\d+)*((a|b|rc)\d+)?", tag):
+            tagged = run_in(TEMPLATE_DIR, ["git", "rev-list", "-n", "1", tag]).stdout.strip()
+            assert releases.get(tag) == tagged, f"tag {tag} is missing from releases.toml"
+
+
+@pytest.fixture(scope="module")
+def released_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("released") / "slipway"
+    return clone_with_releases(repo, recorded_releases())
+
+
+@pytest.mark.parametrize("release", sorted_versions(recorded_releases()))
+def test_update_from_each_release_to_head(
+    release: str, released_history: Path, tmp_path: Path
+) -> None:
+    project = generate(released_history, tmp_path / "orders-service", release)
+    before = yaml.safe_load((project.path / ".copier-answers.yml").read_text())
+    apply_typical_user_edits(project.path)
+    git(project.path, "add", "-A")
+    git(project.path, "commit", "--quiet", "-m", "Our own changes")
     update(project.path, "--vcs-ref=HEAD")
     assert conflict_leftovers(project.path) == []
+    assert (project.path / "src/orders_service/api/v1/orders.py").exists()
+    answers = yaml.safe_load((project.path / ".copier-answers.yml").read_text())
+    if "database" not in before:
+        # The release predates the question: the project had no database, and keeps none.
+        assert answers["database"] == "none"
+        assert not (project.path / "alembic.ini").exists()
+    project.run("uv", "lock", "--quiet")
     project.run("uv", "sync", "--frozen", "--quiet")
     result = project.run("uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider")
     assert re.search(r"\d+ passed", result.stdout)

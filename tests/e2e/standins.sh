@@ -76,4 +76,6 @@ need_root_tools
 start_engine
 install_compose_plugin
 build_python_standin
+# PostgreSQL and MariaDB stand-ins, FROM the Python one.
+bash "$(dirname "$0")/standin_services.sh"
 log "ready: docker $(docker version --format '{{.Server.Version}}'), $(docker compose version --short), ${STANDIN_PYTHON_IMAGE}"

@@ -1,0 +1,286 @@
+"""End to end, for each server database: a project rendered at level static starts its
+Compose stack (db, migrate, api) from the offline stand-in images; the tests then drive
+the example resource through the published port, back the database up and restore it
+with the generated scripts, and stop and start the database under the running api.
+Needs a Docker engine: without one these tests fail, they never skip
+(tests/e2e/standins.sh prepares one, offline)."""
+
+import contextlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+from docker.models.containers import Container
+
+from ..conftest import TOOL_ENV
+from .conftest import (
+    STANDIN_MARIADB_IMAGE,
+    STANDIN_POSTGRES_IMAGE,
+    STANDIN_PYTHON_IMAGE,
+    copier_copy,
+    require_image,
+)
+
+pytestmark = pytest.mark.e2e
+
+# Per database: the compose variable that names the db service's image, and the stand-in.
+DB_IMAGES = {
+    "postgresql": ("POSTGRES_IMAGE", STANDIN_POSTGRES_IMAGE),
+    "mysql": ("MYSQL_IMAGE", STANDIN_MARIADB_IMAGE),
+}
+WAIT_TIMEOUT_SECONDS = 180
+# Seconds from `docker compose up --build --wait` until it returned with every service
+# healthy (image build included), per database; printed, never asserted.
+UP_TO_HEALTHY_SECONDS: dict[str, float] = {}
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A running stack of a rendered project, and how to reach it."""
+
+    database: str
+    project: Path
+    name: str
+    env: dict[str, str]
+    base_url: str
+
+    def run(self, *command: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """Run a command in the project with the stack's environment; never fails itself."""
+        return subprocess.run(
+            list(command),
+            cwd=self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def compose(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """`docker compose ARGS`; fail the test with its output when it fails."""
+        result = self.run("docker", "compose", *args, timeout=timeout)
+        if result.returncode != 0:
+            pytest.fail(f"`docker compose {' '.join(args)}` failed:\n{output_of(result)}")
+        return result
+
+    def call(self, method: str, path: str, body: Any = None, timeout: float = 20) -> Response:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                status, headers, raw = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            status, headers, raw = error.code, error.headers, error.read()
+        lowered = {key.lower(): value for key, value in headers.items()}
+        return Response(status, lowered, raw.decode())
+
+    def get(self, path: str) -> Response:
+        return self.call("GET", path)
+
+
+def output_of(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def service_container(engine: docker.DockerClient, stack: Stack, service: str) -> Container:
+    """The one container compose made for the service (running or exited)."""
+    labels = [f"com.docker.compose.project={stack.name}", f"com.docker.compose.service={service}"]
+    containers = engine.containers.list(all=True, filters={"label": labels})
+    assert len(containers) == 1, f"expected one {service} container, found {containers}"
+    return containers[0]
+
+
+def wait_for_status(stack: Stack, path: str, status: int, within: float) -> Response:
+    """Poll GET path until it answers status; fail with the last answer otherwise."""
+    deadline = time.monotonic() + within
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            last = stack.call("GET", path, timeout=5)
+        except OSError as error:  # not answering yet: refused, reset, timed out
+            last = error
+        if isinstance(last, Response) and last.status == status:
+            return last
+        time.sleep(0.5)
+    pytest.fail(f"GET {path} did not answer {status} within {within} s; last: {last}")
+
+
+@pytest.fixture(scope="module", params=["postgresql", "mysql"], ids=["postgresql", "mysql"])
+def stack(
+    request: pytest.FixtureRequest,
+    engine: docker.DockerClient,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    """A project rendered for the database, its stack up and healthy; torn down after."""
+    database: str = request.param
+    image_variable, db_image = DB_IMAGES[database]
+    for image in (STANDIN_PYTHON_IMAGE, db_image):
+        require_image(engine, image)
+    project = tmp_path_factory.mktemp(f"stack-{database}") / "orders-service"
+    result = copier_copy(project, {}, timeout=600, post_copy_validation="static", database=database)
+    assert result.returncode == 0, f"copier copy failed:\n{output_of(result)}"
+    name = f"slipway-db-{database}-{secrets.token_hex(3)}"
+    port = free_port()
+    env = {
+        **os.environ,
+        **TOOL_ENV,
+        "PYTHON_IMAGE": STANDIN_PYTHON_IMAGE,
+        image_variable: db_image,
+        "COMPOSE_PROJECT_NAME": name,
+        "API_IMAGE": f"{name}:latest",
+        "HTTP_PORT": str(port),
+    }
+    running = Stack(database, project, name, env, f"http://127.0.0.1:{port}")
+    try:
+        started = time.monotonic()
+        up = running.run(
+            "docker",
+            "compose",
+            "up",
+            "--detach",
+            "--build",
+            "--wait",
+            "--wait-timeout",
+            str(WAIT_TIMEOUT_SECONDS),
+            timeout=900,
+        )
+        if up.returncode != 0:
+            logs = running.run("docker", "compose", "logs", "--no-color", "--tail", "40")
+            pytest.fail(f"`docker compose up` failed:\n{output_of(up)}\nlogs:\n{logs.stdout}")
+        UP_TO_HEALTHY_SECONDS[database] = round(time.monotonic() - started, 1)
+        print(f"\ncompose up to healthy ({database}): {UP_TO_HEALTHY_SECONDS[database]} s")
+        yield running
+    finally:
+        running.run("docker", "compose", "down", "--volumes", "--remove-orphans", timeout=180)
+        with contextlib.suppress(docker.errors.ImageNotFound):  # the build failed
+            engine.images.remove(env["API_IMAGE"], force=True)
+        print(f"\ncompose up to healthy so far, per database: {UP_TO_HEALTHY_SECONDS}")
+
+
+def create_item(stack: Stack, name: str) -> dict[str, Any]:
+    response = stack.call("POST", "/api/v1/items", {"name": name})
+    assert response.status == 201, response.text
+    item: dict[str, Any] = response.json()
+    return item
+
+
+def test_migrations_ran_and_the_api_is_healthy(engine: docker.DockerClient, stack: Stack) -> None:
+    migrate = service_container(engine, stack, "migrate")
+    assert migrate.attrs["State"]["Status"] == "exited"
+    assert migrate.attrs["State"]["ExitCode"] == 0, migrate.logs(tail=40).decode()
+    api = service_container(engine, stack, "api")
+    assert api.attrs["State"]["Health"]["Status"] == "healthy"
+
+
+def test_items_crud_through_the_published_port(stack: Stack) -> None:
+    name = f"crud-{secrets.token_hex(4)}"
+    created = stack.call("POST", "/api/v1/items", {"name": name, "description": "first"})
+    assert created.status == 201, created.text
+    item = created.json()
+    path = f"/api/v1/items/{item['id']}"
+    assert created.headers["location"].endswith(path)
+
+    fetched = stack.get(path)
+    assert fetched.status == 200
+    assert fetched.json()["name"] == name
+
+    listed = stack.get("/api/v1/items?limit=100")
+    assert listed.status == 200
+    assert item["id"] in [listed_item["id"] for listed_item in listed.json()["items"]]
+
+    patched = stack.call("PATCH", path, {"description": "second"})
+    assert patched.status == 200, patched.text
+    assert (patched.json()["name"], patched.json()["description"]) == (name, "second")
+
+    duplicate = stack.call("POST", "/api/v1/items", {"name": name})
+    assert duplicate.status == 409
+    assert duplicate.json()["error"]["code"] == "conflict"
+
+    assert stack.call("DELETE", path).status == 204
+    gone = stack.get(path)
+    assert gone.status == 404
+    assert gone.json()["error"]["code"] == "not_found"
+
+
+def test_backup_and_restore_bring_a_deleted_item_back(stack: Stack, tmp_path: Path) -> None:
+    name = f"backup-{secrets.token_hex(4)}"
+    item = create_item(stack, name)
+    path = f"/api/v1/items/{item['id']}"
+    dump = tmp_path / "dump.sql.gz"
+    backup = stack.run("scripts/db-backup.sh", str(dump))
+    assert backup.returncode == 0, output_of(backup)
+    assert dump.stat().st_size > 0
+
+    assert stack.call("DELETE", path).status == 204
+    stack.compose("stop", "api")
+    restore = stack.run("scripts/db-restore.sh", str(dump), "--yes")
+    assert restore.returncode == 0, output_of(restore)
+    stack.compose("start", "api")
+    wait_for_status(stack, "/health/ready", 200, within=90)
+
+    restored = stack.get(path)
+    assert restored.status == 200, restored.text
+    assert restored.json()["name"] == name
+
+
+def test_restore_names_a_missing_file(stack: Stack) -> None:
+    result = stack.run("scripts/db-restore.sh", "/nonexistent", "--yes")
+    assert result.returncode == 2, output_of(result)
+    assert "/nonexistent" in result.stderr
+
+
+def test_readiness_follows_the_database_without_restarting_the_api(
+    engine: docker.DockerClient, stack: Stack
+) -> None:
+    api = service_container(engine, stack, "api")
+    started_at = api.attrs["State"]["StartedAt"]
+    stack.compose("stop", "db")
+    try:
+        not_ready = wait_for_status(stack, "/health/ready", 503, within=15)
+        error = not_ready.json()["error"]
+        assert error["code"] == "not_ready"
+        assert "database" in [check["name"] for check in error["details"]["failing"]]
+
+        items = stack.get("/api/v1/items")
+        assert items.status == 503, items.text
+        assert items.json()["error"]["code"] == "service_unavailable"
+        assert "retry-after" in items.headers
+        assert "Traceback" not in items.text
+    finally:
+        stack.compose("start", "db")
+    wait_for_status(stack, "/health/ready", 200, within=60)
+    api.reload()
+    assert api.attrs["State"]["StartedAt"] == started_at
