@@ -177,3 +177,28 @@ def _commit_everything(project: Path) -> Outcome:
     branch = _git(project, "symbolic-ref", "--short", "HEAD").output.strip()
     author = " (author from .copier-answers.yml)" if identity else ""
     return Passed(f'git: "{INITIAL_COMMIT_MESSAGE}" on branch {branch}{author}{note}')
+
+
+def add_missing_env_variables(project: Path) -> Outcome:
+    """Append to .env the variables .env.example has and .env lacks (a component switched
+    on by `copier update`), with a fresh secret for every `change-me`. Idempotent."""
+    target = project / ".env"
+    example = project / ".env.example"
+    if not (target.is_file() and example.is_file()):
+        return Skipped(".env or .env.example not found: nothing to add")
+    existing = target.read_text(encoding="utf-8")
+    defined = set(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)=", existing, re.MULTILINE))
+    added: list[str] = []
+    for line in example.read_text(encoding="utf-8").splitlines():
+        name, found, value = line.partition("=")
+        if not found or line.startswith("#") or name in defined:
+            continue
+        secret = value == SECRET_PLACEHOLDER
+        added.append(f"{name}={secrets.token_urlsafe(48) if secret else value}")
+    if not added:
+        return Skipped(".env already has every variable of .env.example")
+    block = "\n# Added by `copier update` from .env.example\n" + "\n".join(added) + "\n"
+    separator = "" if existing.endswith("\n") or not existing else "\n"
+    target.write_text(existing + separator + block, encoding="utf-8")
+    names = ", ".join(line.partition("=")[0] for line in added)
+    return Passed(f".env: added {names}")

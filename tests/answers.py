@@ -11,15 +11,17 @@ BASE: Answers = {
     "post_copy_validation": "none",
 }
 
-# Every Python version, license and database appears at least once; the last set also
-# stretches every name to its limit and puts quotes and backslashes in free text.
+# Every Python version, license, database and cache appears at least once, and the cache
+# both with a database (cached item reads) and without; the last set also stretches every
+# name to its limit and puts quotes and backslashes in free text.
 RENDER_MATRIX: dict[str, Answers] = {
     "defaults": {**BASE},
-    "py311-apache-mysql": {
+    "py311-apache-mysql-redis": {
         **BASE,
         "python_version": "3.11",
         "license": "Apache-2.0",
         "database": "mysql",
+        "cache": "redis",
     },
     "py312-bsd-sqlite": {
         **BASE,
@@ -28,9 +30,10 @@ RENDER_MATRIX: dict[str, Answers] = {
         "http_port": 9090,
         "database": "sqlite",
     },
-    "py313-proprietary-long-names-no-database": {
+    "py313-proprietary-long-names-no-database-redis": {
         **BASE,
         "database": "none",
+        "cache": "redis",
         "project_name": "Zephyr Fulfilment Ledger Reconciliation Platform Service Api X9",
         # ruff format wraps this one in parentheses: it fits in 100 columns only so
         "description": 'Reconciles "ledger" entries \\ payouts; it\'s long: ' + "x" * 40,
@@ -41,4 +44,5 @@ RENDER_MATRIX: dict[str, Answers] = {
 
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "proprietary")
 DATABASES = ("postgresql", "mysql", "sqlite", "none")
+CACHES = ("redis", "none")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")

@@ -26,6 +26,9 @@ DATABASE_SERVERS = {
     ),
     "mysql": os.environ.get("SLIPWAY_MYSQL_URL", "mysql+aiomysql://root@127.0.0.1:3306/test"),
 }
+# The Redis the generated suites with a cache use (TEST_REDIS_URL): each test writes
+# under a key prefix of its own and deletes its keys afterwards.
+REDIS_SERVER = os.environ.get("SLIPWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @dataclass(frozen=True)
@@ -44,9 +47,13 @@ class Rendered:
 
     @property
     def env(self) -> dict[str, str]:
-        """What the generated suite needs: the database server for the chosen database."""
-        server = DATABASE_SERVERS.get(self.answers.get("database", "postgresql"))
-        return {"TEST_DATABASE_URL": server} if server else {}
+        """What the generated suite needs: the servers of the chosen database and cache."""
+        env = {}
+        if server := DATABASE_SERVERS.get(self.answers.get("database", "postgresql")):
+            env["TEST_DATABASE_URL"] = server
+        if self.answers.get("cache", "none") == "redis":
+            env["TEST_REDIS_URL"] = REDIS_SERVER
+        return env
 
 
 def run_in(

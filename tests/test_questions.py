@@ -52,6 +52,7 @@ def test_every_public_question_has_help() -> None:
         "http_port",
         "license",
         "database",
+        "cache",
         "post_copy_validation",
     }
     assert [name for name, spec in public.items() if not spec.get("help")] == []
@@ -166,6 +167,10 @@ def test_database_defaults_to_postgresql(tmp_path: Path) -> None:
     assert answers_after(tmp_path)["database"] == "postgresql"
 
 
+def test_cache_defaults_to_none(tmp_path: Path) -> None:
+    assert answers_after(tmp_path)["cache"] == "none"
+
+
 @pytest.mark.parametrize(
     ("question", "bad", "allowed"),
     [
@@ -174,6 +179,7 @@ def test_database_defaults_to_postgresql(tmp_path: Path) -> None:
         ("post_copy_validation", "full", "docker"),
         ("database", "mongodb", "postgresql"),
         ("database", "postgres", "sqlite"),
+        ("cache", "memcached", "redis"),
     ],
 )
 def test_choices_reject_other_values(tmp_path: Path, question: str, bad: str, allowed: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .answers import DATABASES, LICENSES, PYTHON_VERSIONS, RENDER_MATRIX
+from .answers import CACHES, DATABASES, LICENSES, PYTHON_VERSIONS, RENDER_MATRIX
 from .conftest import Rendered, render, require_tool, run_in
 
 pytestmark = pytest.mark.render
@@ -35,6 +35,7 @@ def test_matrix_covers_every_python_version_and_license() -> None:
     assert {a.get("python_version", "3.13") for a in RENDER_MATRIX.values()} == set(PYTHON_VERSIONS)
     assert {a.get("license", "MIT") for a in RENDER_MATRIX.values()} == set(LICENSES)
     assert {a.get("database", "postgresql") for a in RENDER_MATRIX.values()} == set(DATABASES)
+    assert {a.get("cache", "none") for a in RENDER_MATRIX.values()} == set(CACHES)
 
 
 @pytest.fixture(scope="module", params=list(RENDER_MATRIX), ids=list(RENDER_MATRIX))
@@ -150,8 +151,9 @@ def test_compose_refuses_to_start_without_a_secret(project: Rendered) -> None:
     assert "set SECRET_KEY in .env" in result.stderr
 
 
-def test_compose_services_follow_the_database_answer(project: Rendered) -> None:
+def test_compose_services_follow_the_database_and_cache_answers(project: Rendered) -> None:
     database = project.answers.get("database", "postgresql")
+    cached = project.answers.get("cache", "none") == "redis"
     compose = yaml.safe_load((project.path / "compose.yaml").read_text())
     services = compose["services"]
     expected = {
@@ -160,13 +162,22 @@ def test_compose_services_follow_the_database_answer(project: Rendered) -> None:
         "sqlite": {"api", "migrate"},
         "none": {"api"},
     }
-    assert set(services) == expected[database]
+    assert set(services) == expected[database] | ({"redis"} if cached else set())
+    waits_for = {}
+    if database != "none":
+        waits_for["migrate"] = {"condition": "service_completed_successfully"}
+    if cached:
+        waits_for["redis"] = {"condition": "service_healthy"}
+        redis = services["redis"]
+        assert "ports" not in redis  # not published, except by compose.dev.yaml
+        assert redis["image"] == "${REDIS_IMAGE:-redis:7}"
+        assert "--requirepass" in redis["command"]
+        assert "volumes" not in redis  # a cache keeps nothing
+        assert "test" in redis["healthcheck"]
+        assert "REDIS_PASSWORD" in services["api"]["environment"]["REDIS_URL"]
+    assert services["api"].get("depends_on", {}) == waits_for
     if database == "none":
-        assert "depends_on" not in services["api"]
         return
-    assert services["api"]["depends_on"] == {
-        "migrate": {"condition": "service_completed_successfully"}
-    }
     assert services["migrate"]["command"] == ["alembic", "upgrade", "head"]
     if database == "sqlite":
         return
@@ -221,4 +232,41 @@ def test_generated_suite_stops_with_a_clear_message_without_a_database_server(
     output = result.stdout + result.stderr
     assert "TEST_DATABASE_URL is not set" in output
     assert "export TEST_DATABASE_URL=" in output
+    assert "Traceback" not in output
+
+
+def test_env_gets_a_generated_redis_password_the_settings_can_read(project: Rendered) -> None:
+    env = (project.path / ".env").read_text()
+    if project.answers.get("cache", "none") != "redis":
+        assert "REDIS" not in env
+        return
+    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
+    script = (
+        f"from {package}.settings import load_settings\n"
+        "print(load_settings(secret_key='x' * 40).redis_url.get_secret_value())"
+    )
+    url = project.run("uv", "run", "--frozen", "python", "-c", script).stdout.strip()
+    password = re.search(r"^REDIS_PASSWORD=(\S+)$", env, re.MULTILINE)
+    assert password is not None
+    assert len(password[1]) >= 48
+    assert url == f"redis://:{password[1]}@localhost:6379/0"
+
+
+def test_generated_suite_stops_with_a_clear_message_without_a_redis_server(
+    project: Rendered,
+) -> None:
+    if project.answers.get("cache", "none") != "redis":
+        assert "TEST_REDIS_URL" not in "".join(
+            path.read_text() for path in (project.path / "tests").rglob("*.py")
+        )
+        return
+    result = run_in(
+        project.path,
+        ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", "tests/cache"],
+        env={**project.env, "TEST_REDIS_URL": ""},
+    )
+    assert result.returncode == 4, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert "TEST_REDIS_URL is not set" in output
+    assert "export TEST_REDIS_URL=" in output
     assert "Traceback" not in output

@@ -221,6 +221,34 @@ def test_adding_a_database_later_adds_its_files_and_keeps_the_users(
     assert "router.include_router(items_router)" in routers
 
 
+def test_switching_the_cache_on_later_adds_redis_and_keeps_the_users_edits(
+    template_history: Path, tmp_path: Path
+) -> None:
+    project = generate(template_history, tmp_path / "orders-service", OLD)
+    assert not (project.path / "src/orders_service/cache").exists()
+    apply_typical_user_edits(project.path)
+    git(project.path, "add", "-A")
+    git(project.path, "commit", "--quiet", "-m", "Our own changes")
+    update(project.path, "--vcs-ref=:current:", "--data=cache=redis")
+    assert conflict_leftovers(project.path) == []
+    assert (project.path / "src/orders_service/cache/store.py").exists()
+    assert "  redis:\n" in (project.path / "compose.yaml").read_text()
+    assert "from .cache.resource import cache" in (
+        project.path / "src/orders_service/resources.py"
+    ).read_text()
+    assert "await service.read(item_id)" in (
+        project.path / "src/orders_service/items/router.py"
+    ).read_text()
+    # The user's own work is still there.
+    assert (project.path / "src/orders_service/api/v1/orders.py").exists()
+    assert "default=4_194_304" in (project.path / "src/orders_service/settings.py").read_text()
+    # .env is never overwritten; it gains the new variables, with a fresh password.
+    env = (project.path / ".env").read_text()
+    assert re.search(r"^REDIS_PASSWORD=[\w-]{48,}$", env, re.MULTILINE), env
+    assert "REDIS_URL=redis://:${REDIS_PASSWORD}@localhost:6379/0" in env
+    assert env.count("SECRET_KEY=") == 1
+
+
 RELEASES_FILE = TEMPLATE_DIR / "releases.toml"
 
 

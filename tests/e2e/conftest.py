@@ -16,6 +16,7 @@ from ..conftest import TEMPLATE_DIR, TOOL_ENV, require_tool
 STANDIN_PYTHON_IMAGE = os.environ.get("STANDIN_PYTHON_IMAGE", "slipway-standin/python:3.13")
 STANDIN_POSTGRES_IMAGE = os.environ.get("STANDIN_POSTGRES_IMAGE", "slipway-standin/postgres:17")
 STANDIN_MARIADB_IMAGE = os.environ.get("STANDIN_MARIADB_IMAGE", "slipway-standin/mariadb:11")
+STANDIN_REDIS_IMAGE = os.environ.get("STANDIN_REDIS_IMAGE", "slipway-standin/redis:7")
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
 """End to end, for each server database: a project rendered at level static starts its
-Compose stack (db, migrate, api) from the offline stand-in images; the tests then drive
-the example resource through the published port, back the database up and restore it
-with the generated scripts, and stop and start the database under the running api.
+Compose stack (db, migrate, api; the PostgreSQL project also has the Redis cache) from
+the offline stand-in images; the tests then drive the example resource through the
+published port, back the database up and restore it with the generated scripts, and
+stop and start the database (and Redis) under the running api.
 Needs a Docker engine: without one these tests fail, they never skip
 (tests/e2e/standins.sh prepares one, offline)."""
 
@@ -28,6 +29,7 @@ from .conftest import (
     STANDIN_MARIADB_IMAGE,
     STANDIN_POSTGRES_IMAGE,
     STANDIN_PYTHON_IMAGE,
+    STANDIN_REDIS_IMAGE,
     copier_copy,
     require_image,
 )
@@ -39,6 +41,8 @@ DB_IMAGES = {
     "postgresql": ("POSTGRES_IMAGE", STANDIN_POSTGRES_IMAGE),
     "mysql": ("MYSQL_IMAGE", STANDIN_MARIADB_IMAGE),
 }
+# The cache is switched on with one of them: api + PostgreSQL + Redis is a common stack.
+CACHES = {"postgresql": "redis", "mysql": "none"}
 WAIT_TIMEOUT_SECONDS = 180
 # Seconds from `docker compose up --build --wait` until it returned with every service
 # healthy (image build included), per database; printed, never asserted.
@@ -60,6 +64,7 @@ class Stack:
     """A running stack of a rendered project, and how to reach it."""
 
     database: str
+    cache: str
     project: Path
     name: str
     env: dict[str, str]
@@ -147,10 +152,13 @@ def stack(
     """A project rendered for the database, its stack up and healthy; torn down after."""
     database: str = request.param
     image_variable, db_image = DB_IMAGES[database]
-    for image in (STANDIN_PYTHON_IMAGE, db_image):
+    cache = CACHES[database]
+    for image in (STANDIN_PYTHON_IMAGE, db_image, STANDIN_REDIS_IMAGE):
         require_image(engine, image)
     project = tmp_path_factory.mktemp(f"stack-{database}") / "orders-service"
-    result = copier_copy(project, {}, timeout=600, post_copy_validation="static", database=database)
+    result = copier_copy(
+        project, {}, timeout=600, post_copy_validation="static", database=database, cache=cache
+    )
     assert result.returncode == 0, f"copier copy failed:\n{output_of(result)}"
     name = f"slipway-db-{database}-{secrets.token_hex(3)}"
     port = free_port()
@@ -159,11 +167,12 @@ def stack(
         **TOOL_ENV,
         "PYTHON_IMAGE": STANDIN_PYTHON_IMAGE,
         image_variable: db_image,
+        "REDIS_IMAGE": STANDIN_REDIS_IMAGE,
         "COMPOSE_PROJECT_NAME": name,
         "API_IMAGE": f"{name}:latest",
         "HTTP_PORT": str(port),
     }
-    running = Stack(database, project, name, env, f"http://127.0.0.1:{port}")
+    running = Stack(database, cache, project, name, env, f"http://127.0.0.1:{port}")
     try:
         started = time.monotonic()
         up = running.run(
@@ -281,6 +290,50 @@ def test_readiness_follows_the_database_without_restarting_the_api(
         assert "Traceback" not in items.text
     finally:
         stack.compose("start", "db")
+    wait_for_status(stack, "/health/ready", 200, within=60)
+    api.reload()
+    assert api.attrs["State"]["StartedAt"] == started_at
+
+
+def cached_keys(stack: Stack) -> list[str]:
+    """The keys in the stack's Redis (redis-cli authenticates with REDISCLI_AUTH)."""
+    result = stack.compose("exec", "-T", "redis", "redis-cli", "--scan")
+    return result.stdout.split()
+
+
+def test_item_reads_are_cached_in_redis(stack: Stack) -> None:
+    if stack.cache != "redis":
+        assert "redis" not in stack.compose("config", "--services").stdout.split()
+        return
+    item = create_item(stack, f"cached-{secrets.token_hex(4)}")
+    key = f"orders-service:items:{item['id']}"
+    assert key not in cached_keys(stack)
+    assert stack.get(f"/api/v1/items/{item['id']}").status == 200
+    assert key in cached_keys(stack)
+    assert stack.call("DELETE", f"/api/v1/items/{item['id']}").status == 204
+    assert key not in cached_keys(stack)
+
+
+def test_readiness_follows_redis_without_restarting_the_api(
+    engine: docker.DockerClient, stack: Stack
+) -> None:
+    if stack.cache != "redis":
+        checks = stack.get("/health/ready").json()["checks"]
+        assert [check["name"] for check in checks] == ["database"]
+        return
+    api = service_container(engine, stack, "api")
+    started_at = api.attrs["State"]["StartedAt"]
+    item = create_item(stack, f"outage-{secrets.token_hex(4)}")
+    stack.compose("stop", "redis")
+    try:
+        not_ready = wait_for_status(stack, "/health/ready", 503, within=15)
+        failing = not_ready.json()["error"]["details"]["failing"]
+        assert [check["name"] for check in failing] == ["cache"]
+        # Reads go to the database while the cache is gone.
+        read = stack.get(f"/api/v1/items/{item['id']}")
+        assert read.status == 200, read.text
+    finally:
+        stack.compose("start", "redis")
     wait_for_status(stack, "/health/ready", 200, within=60)
     api.reload()
     assert api.attrs["State"]["StartedAt"] == started_at

@@ -6,7 +6,12 @@ from pathlib import Path
 import project_setup
 import pytest
 from console import Failure, Passed, Skipped, show
-from project_setup import create_repository, lock_dependencies, write_env_file
+from project_setup import (
+    add_missing_env_variables,
+    create_repository,
+    lock_dependencies,
+    write_env_file,
+)
 
 from .fakes import REAL_GIT, SLEEP, FakeTools, git
 
@@ -243,3 +248,29 @@ def test_missing_git_is_one_line_and_no_repository(project: Path, tools: FakeToo
     assert isinstance(outcome, Skipped)
     assert outcome.message.startswith("git not found")
     assert not (project / ".git").exists()
+
+
+def test_update_adds_only_the_missing_variables_with_fresh_secrets(project: Path) -> None:
+    (project / ".env").write_text("SECRET_KEY=kept-as-it-was\nPORT=9000\n")
+    (project / ".env.example").write_text(
+        "# Settings\nSECRET_KEY=change-me\nPORT=8000\nREDIS_PASSWORD=change-me\nTTL=300\n"
+    )
+
+    outcome = add_missing_env_variables(project)
+
+    assert outcome == Passed(".env: added REDIS_PASSWORD, TTL")
+    values = env_values(project / ".env")
+    assert values["SECRET_KEY"] == "kept-as-it-was"
+    assert values["PORT"] == "9000"
+    assert len(values["REDIS_PASSWORD"]) >= 64
+    assert values["TTL"] == "300"
+    # Run again: nothing more to add, nothing changed.
+    before = (project / ".env").read_text()
+    assert isinstance(add_missing_env_variables(project), Skipped)
+    assert (project / ".env").read_text() == before
+
+
+def test_update_without_an_env_file_adds_nothing(project: Path) -> None:
+    (project / ".env.example").write_text("SECRET_KEY=change-me\n")
+    assert isinstance(add_missing_env_variables(project), Skipped)
+    assert not (project / ".env").exists()

@@ -1,0 +1,11 @@
+"""Copier migration, after every update: give .env the variables that the update added to
+.env.example (a cache switched on, say), with fresh secrets. Never changes a value that
+is already there. Run in the updated project: python update_env.py"""
+
+from pathlib import Path
+
+from console import show
+from project_setup import add_missing_env_variables
+
+if __name__ == "__main__":
+    show(add_missing_env_variables(Path.cwd()))
