@@ -189,6 +189,24 @@ def test_compose_services_follow_the_database_and_cache_answers(project: Rendere
     assert "test" in db["healthcheck"]
 
 
+def setting_from_env_file(project: Rendered, name: str) -> str:
+    """A secret setting as the generated service reads it from the rendered `.env`."""
+    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
+    script = (
+        f"from {package}.settings import load_settings\n"
+        f"print(load_settings(secret_key='x' * 40).{name}.get_secret_value())"
+    )
+    return project.run("uv", "run", "--frozen", "python", "-c", script).stdout.strip()
+
+
+def generated_secret(env: str, variable: str) -> str:
+    """The value the post-copy task generated for `variable` in `.env`."""
+    found = re.search(rf"^{variable}=(\S+)$", env, re.MULTILINE)
+    assert found is not None, f"{variable} missing from .env"
+    assert len(found[1]) >= 48
+    return found[1]
+
+
 def test_env_gets_generated_database_secrets_the_settings_can_read(project: Rendered) -> None:
     """`.env` interpolates ${VAR}: pydantic-settings and compose read the same URL."""
     database = project.answers.get("database", "postgresql")
@@ -197,20 +215,13 @@ def test_env_gets_generated_database_secrets_the_settings_can_read(project: Rend
     if database == "none":
         assert "DATABASE_URL" not in env
         return
-    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
-    script = (
-        f"from {package}.settings import load_settings\n"
-        "print(load_settings(secret_key='x' * 40).database_url.get_secret_value())"
-    )
-    url = project.run("uv", "run", "--frozen", "python", "-c", script).stdout.strip()
+    url = setting_from_env_file(project, "database_url")
     if database == "sqlite":
-        assert url == f"sqlite+aiosqlite:///./data/{package}.db"
+        package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())
+        assert url == f"sqlite+aiosqlite:///./data/{package['package_name']}.db"
         return
     password_variable = {"postgresql": "POSTGRES_PASSWORD", "mysql": "MYSQL_PASSWORD"}[database]
-    password = re.search(rf"^{password_variable}=(\S+)$", env, re.MULTILINE)
-    assert password is not None
-    assert len(password[1]) >= 48
-    assert f":{password[1]}@localhost:" in url
+    assert f":{generated_secret(env, password_variable)}@localhost:" in url
     assert "${" not in url
 
 
@@ -226,7 +237,7 @@ def test_generated_suite_stops_with_a_clear_message_without_a_database_server(
     result = run_in(
         project.path,
         ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", "tests/items"],
-        env={"TEST_DATABASE_URL": ""},
+        env={**project.env, "TEST_DATABASE_URL": ""},
     )
     assert result.returncode == 4, result.stdout + result.stderr
     output = result.stdout + result.stderr
@@ -240,16 +251,8 @@ def test_env_gets_a_generated_redis_password_the_settings_can_read(project: Rend
     if project.answers.get("cache", "none") != "redis":
         assert "REDIS" not in env
         return
-    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
-    script = (
-        f"from {package}.settings import load_settings\n"
-        "print(load_settings(secret_key='x' * 40).redis_url.get_secret_value())"
-    )
-    url = project.run("uv", "run", "--frozen", "python", "-c", script).stdout.strip()
-    password = re.search(r"^REDIS_PASSWORD=(\S+)$", env, re.MULTILINE)
-    assert password is not None
-    assert len(password[1]) >= 48
-    assert url == f"redis://:{password[1]}@localhost:6379/0"
+    url = setting_from_env_file(project, "redis_url")
+    assert url == f"redis://:{generated_secret(env, 'REDIS_PASSWORD')}@localhost:6379/0"
 
 
 def test_generated_suite_stops_with_a_clear_message_without_a_redis_server(

@@ -233,12 +233,14 @@ def test_switching_the_cache_on_later_adds_redis_and_keeps_the_users_edits(
     assert conflict_leftovers(project.path) == []
     assert (project.path / "src/orders_service/cache/store.py").exists()
     assert "  redis:\n" in (project.path / "compose.yaml").read_text()
-    assert "from .cache.resource import cache" in (
-        project.path / "src/orders_service/resources.py"
-    ).read_text()
-    assert "await service.read(item_id)" in (
-        project.path / "src/orders_service/items/router.py"
-    ).read_text()
+    assert (
+        "from .cache.resource import cache"
+        in (project.path / "src/orders_service/resources.py").read_text()
+    )
+    assert (
+        "await service.read(item_id)"
+        in (project.path / "src/orders_service/items/router.py").read_text()
+    )
     # The user's own work is still there.
     assert (project.path / "src/orders_service/api/v1/orders.py").exists()
     assert "default=4_194_304" in (project.path / "src/orders_service/settings.py").read_text()
