@@ -4,8 +4,10 @@ is already there. Run in the updated project: python update_env.py"""
 
 from pathlib import Path
 
-from console import show
+from console import Skipped, show
 from project_setup import add_missing_env_variables
 
 if __name__ == "__main__":
-    show(add_missing_env_variables(Path.cwd()))
+    outcome = add_missing_env_variables(Path.cwd())
+    if not isinstance(outcome, Skipped):  # most updates add nothing: say nothing then
+        show(outcome)
