@@ -1,0 +1,1 @@
+"""Background jobs: the API enqueues them and reports their state; the worker runs them."""
