@@ -1,8 +1,8 @@
 """Measure Slipway's budgets (docs/BUDGETS.md) on this machine and print them.
 
-Usage: python scripts/bench.py [--skip-docker] [--skip-http] [--skip-database]
+Usage: python scripts/bench.py [--skip-docker] [--skip-http] [--skip-database] [--skip-jobs]
 Needs what `bash scripts/test.sh` sets up: copier and uv on PATH, a Docker engine with
-Compose v2 and the stand-in images (PYTHON_IMAGE, POSTGRES_IMAGE), wrk for the HTTP
+Compose v2 and the stand-in images (PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE), wrk for the HTTP
 comparison, and a PostgreSQL server for the generated suite (TEST_DATABASE_URL).
 
 Copy, update and the database budgets use the default answers (PostgreSQL); the image,
@@ -35,6 +35,7 @@ ANSWERS = [
 DEFAULT_ANSWERS = [answer for answer in ANSWERS if not answer.startswith("--data=database=")]
 PYTHON_IMAGE = os.environ.get("PYTHON_IMAGE", "slipway-standin/python:3.13")
 POSTGRES_IMAGE = os.environ.get("POSTGRES_IMAGE", "slipway-standin/postgres:17")
+REDIS_IMAGE = os.environ.get("REDIS_IMAGE", "slipway-standin/redis:7")
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
@@ -45,6 +46,7 @@ ENV = {
     "UV_PYTHON_DOWNLOADS": "never",
     "PYTHON_IMAGE": PYTHON_IMAGE,
     "POSTGRES_IMAGE": POSTGRES_IMAGE,
+    "REDIS_IMAGE": REDIS_IMAGE,
     "TEST_DATABASE_URL": TEST_DATABASE_URL,
 }
 BENCH_APP = """
@@ -60,11 +62,13 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_config=None, acces
 """
 
 
-def run(command: Sequence[str], cwd: Path, timeout: float = 900) -> str:
+def run(
+    command: Sequence[str], cwd: Path, timeout: float = 900, env: dict[str, str] | None = None
+) -> str:
     result = subprocess.run(
         list(command),
         cwd=cwd,
-        env=ENV,
+        env={**ENV, **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -192,6 +196,44 @@ def bench_database(workdir: Path, rounds: int = 3) -> dict[str, float]:
     }
 
 
+def bench_jobs(workdir: Path, jobs: int = 20) -> dict[str, float]:
+    """ARQ worker on Redis, stack running: POST a trivial job, poll its status every 10 ms
+    until it succeeded; the time from sending the POST to reading the result."""
+    project = workdir / "jobs"
+    copier_copy(project, "--data=worker=arq")
+    port = free_port()
+    env = {"HTTP_PORT": str(port), "COMPOSE_PROJECT_NAME": f"bench-jobs-{port}"}
+    compose = ["docker", "compose"]
+    run([*compose, "up", "--build", "--detach", "--wait"], cwd=project, env=env)
+    base = f"http://127.0.0.1:{port}/api/v1/jobs"
+    latencies = []
+    try:
+        for _ in range(jobs):
+            started = time.perf_counter()
+            request = urllib.request.Request(
+                f"{base}/word-count",
+                data=b'{"text": "to be or not to be"}',
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                job_id = json.load(response)["id"]
+            while True:
+                with urllib.request.urlopen(f"{base}/{job_id}", timeout=10) as response:
+                    state = json.load(response)["state"]
+                if state in ("succeeded", "failed"):
+                    break
+                time.sleep(0.01)
+            if state != "succeeded":
+                sys.exit(f"job {job_id} {state}")
+            latencies.append(time.perf_counter() - started)
+    finally:
+        run([*compose, "down", "--volumes"], cwd=project, env=env)
+    return {
+        "arq_enqueue_to_result_seconds_median": round(statistics.median(latencies), 3),
+        "arq_enqueue_to_result_seconds_max": round(max(latencies), 3),
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -266,13 +308,15 @@ def main() -> None:
     parser.add_argument("--skip-docker", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-database", action="store_true")
+    parser.add_argument("--skip-jobs", action="store_true")
     options = parser.parse_args()
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="slipway-bench-") as tmp:
         workdir = Path(tmp)
         figures |= bench_copy(workdir)
         figures |= bench_update(workdir)
-        project = workdir / "t0"
+        project = workdir / "core"
+        copier_copy(project)
         run(["uv", "sync", "--frozen", "--quiet"], cwd=project)
         if not options.skip_http:
             figures |= bench_http(project)
@@ -281,6 +325,8 @@ def main() -> None:
             figures |= bench_docker(project)
         if not options.skip_database:
             figures |= bench_database(workdir)
+        if not options.skip_jobs:
+            figures |= bench_jobs(workdir)
     print(json.dumps(figures, indent=2))
 
 

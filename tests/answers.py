@@ -11,9 +11,9 @@ BASE: Answers = {
     "post_copy_validation": "none",
 }
 
-# Every Python version, license, database and cache appears at least once, and the cache
-# both with a database (cached item reads) and without; the last set also stretches every
-# name to its limit and puts quotes and backslashes in free text.
+# Every Python version, license, database, cache and worker appears at least once, the
+# cache and the worker both with a database and without; the last set also stretches
+# every name to its limit and puts quotes and backslashes in free text.
 RENDER_MATRIX: dict[str, Answers] = {
     "defaults": {**BASE},
     "py311-apache-mysql-redis": {
@@ -23,17 +23,19 @@ RENDER_MATRIX: dict[str, Answers] = {
         "database": "mysql",
         "cache": "redis",
     },
-    "py312-bsd-sqlite": {
+    "py312-bsd-sqlite-arq": {
         **BASE,
         "python_version": "3.12",
         "license": "BSD-3-Clause",
         "http_port": 9090,
         "database": "sqlite",
+        "worker": "arq",
     },
-    "py313-proprietary-long-names-no-database-redis": {
+    "py313-proprietary-long-names-no-database-redis-arq": {
         **BASE,
         "database": "none",
         "cache": "redis",
+        "worker": "arq",
         "project_name": "Zephyr Fulfilment Ledger Reconciliation Platform Service Api X9",
         # ruff format wraps this one in parentheses: it fits in 100 columns only so
         "description": 'Reconciles "ledger" entries \\ payouts; it\'s long: ' + "x" * 40,
@@ -45,4 +47,5 @@ RENDER_MATRIX: dict[str, Answers] = {
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "proprietary")
 DATABASES = ("postgresql", "mysql", "sqlite", "none")
 CACHES = ("redis", "none")
+WORKERS = ("arq", "none")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")

@@ -51,7 +51,8 @@ class Rendered:
         env = {}
         if server := DATABASE_SERVERS.get(self.answers.get("database", "postgresql")):
             env["TEST_DATABASE_URL"] = server
-        if self.answers.get("cache", "none") == "redis":
+        # Every worker keeps its jobs' results in Redis, whatever its broker.
+        if self.answers.get("cache") == "redis" or self.answers.get("worker", "none") != "none":
             env["TEST_REDIS_URL"] = REDIS_SERVER
         return env
 

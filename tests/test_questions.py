@@ -53,6 +53,8 @@ def test_every_public_question_has_help() -> None:
         "license",
         "database",
         "cache",
+        "worker",
+        "broker",
         "post_copy_validation",
     }
     assert [name for name, spec in public.items() if not spec.get("help")] == []
@@ -171,6 +173,25 @@ def test_cache_defaults_to_none(tmp_path: Path) -> None:
     assert answers_after(tmp_path)["cache"] == "none"
 
 
+def test_worker_defaults_to_none_and_redis_is_the_default_broker(tmp_path: Path) -> None:
+    answers = answers_after(tmp_path)
+    assert answers["worker"] == "none"
+    assert answers["uses_redis"] is False
+    assert answers_after(tmp_path, worker="arq")["broker"] == "redis"
+    assert answers_after(tmp_path, worker="arq")["uses_redis"] is True
+    assert answers_after(tmp_path, cache="redis")["uses_redis"] is True
+
+
+def test_a_broker_the_worker_cannot_use_is_rejected_with_the_reason(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="Invalid choice") as caught:
+        answers_after(tmp_path, worker="arq", broker="rabbitmq")
+    assert "ARQ takes its jobs from Redis only" in str(caught.value)
+
+
+def test_the_broker_question_is_asked_only_with_a_worker() -> None:
+    assert QUESTIONS["broker"]["when"] == "{{ worker != 'none' }}"
+
+
 @pytest.mark.parametrize(
     ("question", "bad", "allowed"),
     [
@@ -180,6 +201,7 @@ def test_cache_defaults_to_none(tmp_path: Path) -> None:
         ("database", "mongodb", "postgresql"),
         ("database", "postgres", "sqlite"),
         ("cache", "memcached", "redis"),
+        ("worker", "rq", "arq"),
     ],
 )
 def test_choices_reject_other_values(tmp_path: Path, question: str, bad: str, allowed: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .answers import CACHES, DATABASES, LICENSES, PYTHON_VERSIONS, RENDER_MATRIX
+from .answers import CACHES, DATABASES, LICENSES, PYTHON_VERSIONS, RENDER_MATRIX, WORKERS
 from .conftest import Rendered, render, require_tool, run_in
 
 pytestmark = pytest.mark.render
@@ -36,6 +36,7 @@ def test_matrix_covers_every_python_version_and_license() -> None:
     assert {a.get("license", "MIT") for a in RENDER_MATRIX.values()} == set(LICENSES)
     assert {a.get("database", "postgresql") for a in RENDER_MATRIX.values()} == set(DATABASES)
     assert {a.get("cache", "none") for a in RENDER_MATRIX.values()} == set(CACHES)
+    assert {a.get("worker", "none") for a in RENDER_MATRIX.values()} == set(WORKERS)
 
 
 @pytest.fixture(scope="module", params=list(RENDER_MATRIX), ids=list(RENDER_MATRIX))
@@ -151,9 +152,11 @@ def test_compose_refuses_to_start_without_a_secret(project: Rendered) -> None:
     assert "set SECRET_KEY in .env" in result.stderr
 
 
-def test_compose_services_follow_the_database_and_cache_answers(project: Rendered) -> None:
+def test_compose_services_follow_the_database_cache_and_worker_answers(project: Rendered) -> None:
     database = project.answers.get("database", "postgresql")
     cached = project.answers.get("cache", "none") == "redis"
+    worker = project.answers.get("worker", "none")
+    uses_redis = cached or worker != "none"
     compose = yaml.safe_load((project.path / "compose.yaml").read_text())
     services = compose["services"]
     expected = {
@@ -161,20 +164,35 @@ def test_compose_services_follow_the_database_and_cache_answers(project: Rendere
         "mysql": {"api", "migrate", "db"},
         "sqlite": {"api", "migrate"},
         "none": {"api"},
-    }
-    assert set(services) == expected[database] | ({"redis"} if cached else set())
+    }[database]
+    if uses_redis:
+        expected |= {"redis"}
+    if worker != "none":
+        expected |= {"worker", "scheduler"}
+    assert set(services) == expected
     waits_for = {}
     if database != "none":
         waits_for["migrate"] = {"condition": "service_completed_successfully"}
-    if cached:
+    if uses_redis:
         waits_for["redis"] = {"condition": "service_healthy"}
         redis = services["redis"]
         assert "ports" not in redis  # not published, except by compose.dev.yaml
         assert redis["image"] == "${REDIS_IMAGE:-redis:7}"
         assert "--requirepass" in redis["command"]
-        assert "volumes" not in redis  # a cache keeps nothing
         assert "test" in redis["healthcheck"]
         assert "REDIS_PASSWORD" in services["api"]["environment"]["REDIS_URL"]
+        if worker != "none":  # jobs must survive a restart and never be evicted
+            assert redis["volumes"] == ["redis-data:/data"]
+            assert "noeviction" in redis["command"]
+        else:  # a cache keeps nothing
+            assert "volumes" not in redis
+            assert "allkeys-lru" in redis["command"]
+    if worker != "none":
+        for name in ("worker", "scheduler"):
+            assert "test" in services[name]["healthcheck"], name
+            assert services[name]["depends_on"] == waits_for, name
+        assert services["scheduler"]["profiles"] == ["scheduler"]
+        assert "profiles" not in services["worker"]
     assert services["api"].get("depends_on", {}) == waits_for
     if database == "none":
         return

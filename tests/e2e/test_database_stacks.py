@@ -1,8 +1,8 @@
 """End to end, for each server database: a project rendered at level static starts its
-Compose stack (db, migrate, api; the PostgreSQL project also has the Redis cache) from
-the offline stand-in images; the tests then drive the example resource through the
-published port, back the database up and restore it with the generated scripts, and
-stop and start the database (and Redis) under the running api.
+Compose stack (db, migrate, api; the PostgreSQL project also has the Redis cache and the
+ARQ worker) from the offline stand-in images; the tests then drive the example resource
+and a job through the published port, back the database up and restore it with the
+generated scripts, and stop and start the database (and Redis) under the running api.
 Needs a Docker engine: without one these tests fail, they never skip
 (tests/e2e/standins.sh prepares one, offline)."""
 
@@ -41,8 +41,12 @@ DB_IMAGES = {
     "postgresql": ("POSTGRES_IMAGE", STANDIN_POSTGRES_IMAGE),
     "mysql": ("MYSQL_IMAGE", STANDIN_MARIADB_IMAGE),
 }
-# The cache is switched on with one of them: api + PostgreSQL + Redis is a common stack.
-CACHES = {"postgresql": "redis", "mysql": "none"}
+# The other components, switched on with one of them: api + PostgreSQL + Redis (cache and
+# jobs) + an asyncio worker is a common stack.
+COMPONENTS = {
+    "postgresql": {"cache": "redis", "worker": "arq"},
+    "mysql": {"cache": "none", "worker": "none"},
+}
 WAIT_TIMEOUT_SECONDS = 180
 # Seconds from `docker compose up --build --wait` until it returned with every service
 # healthy (image build included), per database; printed, never asserted.
@@ -65,6 +69,7 @@ class Stack:
 
     database: str
     cache: str
+    worker: str
     project: Path
     name: str
     env: dict[str, str]
@@ -89,13 +94,20 @@ class Stack:
             pytest.fail(f"`docker compose {' '.join(args)}` failed:\n{output_of(result)}")
         return result
 
-    def call(self, method: str, path: str, body: Any = None, timeout: float = 20) -> Response:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        timeout: float = 20,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Response:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
             self.base_url + path,
             data=data,
             method=method,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **(extra_headers or {})},
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -143,6 +155,14 @@ def wait_for_status(stack: Stack, path: str, status: int, within: float) -> Resp
     pytest.fail(f"GET {path} did not answer {status} within {within} s; last: {last}")
 
 
+def wait_until_healthy(container: Container, within: float) -> None:
+    deadline = time.monotonic() + within
+    while (health := container.attrs["State"].get("Health", {}).get("Status")) != "healthy":
+        assert time.monotonic() < deadline, f"{container.name} is {health} after {within} s"
+        time.sleep(1)
+        container.reload()
+
+
 @pytest.fixture(scope="module", params=["postgresql", "mysql"], ids=["postgresql", "mysql"])
 def stack(
     request: pytest.FixtureRequest,
@@ -152,12 +172,12 @@ def stack(
     """A project rendered for the database, its stack up and healthy; torn down after."""
     database: str = request.param
     image_variable, db_image = DB_IMAGES[database]
-    cache = CACHES[database]
+    components = COMPONENTS[database]
     for image in (STANDIN_PYTHON_IMAGE, db_image, STANDIN_REDIS_IMAGE):
         require_image(engine, image)
     project = tmp_path_factory.mktemp(f"stack-{database}") / "orders-service"
     result = copier_copy(
-        project, {}, timeout=600, post_copy_validation="static", database=database, cache=cache
+        project, {}, timeout=600, post_copy_validation="static", database=database, **components
     )
     assert result.returncode == 0, f"copier copy failed:\n{output_of(result)}"
     name = f"slipway-db-{database}-{secrets.token_hex(3)}"
@@ -172,7 +192,15 @@ def stack(
         "API_IMAGE": f"{name}:latest",
         "HTTP_PORT": str(port),
     }
-    running = Stack(database, cache, project, name, env, f"http://127.0.0.1:{port}")
+    running = Stack(
+        database,
+        components["cache"],
+        components["worker"],
+        project,
+        name,
+        env,
+        f"http://127.0.0.1:{port}",
+    )
     try:
         started = time.monotonic()
         up = running.run(
@@ -328,7 +356,10 @@ def test_readiness_follows_redis_without_restarting_the_api(
     try:
         not_ready = wait_for_status(stack, "/health/ready", 503, within=15)
         failing = not_ready.json()["error"]["details"]["failing"]
-        assert [check["name"] for check in failing] == ["cache"]
+        assert sorted(check["name"] for check in failing) == ["broker", "cache"]
+        refused = stack.call("POST", "/api/v1/jobs/word-count", {"text": "not now"})
+        assert refused.status == 503, refused.text
+        assert refused.json()["error"]["code"] == "service_unavailable"
         # Reads go to the database while the cache is gone.
         read = stack.get(f"/api/v1/items/{item['id']}")
         assert read.status == 200, read.text
@@ -337,3 +368,33 @@ def test_readiness_follows_redis_without_restarting_the_api(
     wait_for_status(stack, "/health/ready", 200, within=60)
     api.reload()
     assert api.attrs["State"]["StartedAt"] == started_at
+
+
+def test_a_job_enqueued_through_the_api_completes_in_the_worker(
+    engine: docker.DockerClient, stack: Stack
+) -> None:
+    if stack.worker == "none":
+        assert "worker" not in stack.compose("config", "--services").stdout.split()
+        return
+    # The worker may still be coming back from the Redis outage above: ARQ exits when it
+    # loses Redis, and compose restarts it.
+    wait_until_healthy(service_container(engine, stack, "worker"), within=90)
+    request_id = f"e2e-{secrets.token_hex(8)}"
+    started = time.monotonic()
+    accepted = stack.call(
+        "POST",
+        "/api/v1/jobs/word-count",
+        {"text": "to be or not to be"},
+        extra_headers={"X-Request-ID": request_id},
+    )
+    assert accepted.status == 202, accepted.text
+    job_path = "/api/v1/jobs/" + accepted.json()["id"]
+    deadline = started + 10
+    while (job := stack.get(job_path).json())["state"] not in ("succeeded", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.02)
+    print(f"\nenqueue to result visible through the api: {time.monotonic() - started:.3f} s")
+    assert job["state"] == "succeeded", job
+    assert job["result"] == {"words": 6, "distinct_words": 4}
+    logs = stack.compose("logs", "--no-color", "worker").stdout
+    assert request_id in logs
