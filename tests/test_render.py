@@ -31,6 +31,11 @@ def text_files(root: Path) -> Iterator[Path]:
             yield path
 
 
+def uses_redis(answers: dict[str, object]) -> bool:
+    """A cache, or a worker (every worker keeps its jobs' results in Redis)."""
+    return answers.get("cache", "none") == "redis" or answers.get("worker", "none") != "none"
+
+
 def test_matrix_covers_every_python_version_and_license() -> None:
     assert {a.get("python_version", "3.13") for a in RENDER_MATRIX.values()} == set(PYTHON_VERSIONS)
     assert {a.get("license", "MIT") for a in RENDER_MATRIX.values()} == set(LICENSES)
@@ -154,9 +159,7 @@ def test_compose_refuses_to_start_without_a_secret(project: Rendered) -> None:
 
 def test_compose_services_follow_the_database_cache_and_worker_answers(project: Rendered) -> None:
     database = project.answers.get("database", "postgresql")
-    cached = project.answers.get("cache", "none") == "redis"
     worker = project.answers.get("worker", "none")
-    uses_redis = cached or worker != "none"
     compose = yaml.safe_load((project.path / "compose.yaml").read_text())
     services = compose["services"]
     expected = {
@@ -165,7 +168,7 @@ def test_compose_services_follow_the_database_cache_and_worker_answers(project: 
         "sqlite": {"api", "migrate"},
         "none": {"api"},
     }[database]
-    if uses_redis:
+    if uses_redis(project.answers):
         expected |= {"redis"}
     if worker != "none":
         expected |= {"worker", "scheduler"}
@@ -173,7 +176,7 @@ def test_compose_services_follow_the_database_cache_and_worker_answers(project: 
     waits_for = {}
     if database != "none":
         waits_for["migrate"] = {"condition": "service_completed_successfully"}
-    if uses_redis:
+    if uses_redis(project.answers):
         waits_for["redis"] = {"condition": "service_healthy"}
         redis = services["redis"]
         assert "ports" not in redis  # not published, except by compose.dev.yaml
@@ -266,7 +269,7 @@ def test_generated_suite_stops_with_a_clear_message_without_a_database_server(
 
 def test_env_gets_a_generated_redis_password_the_settings_can_read(project: Rendered) -> None:
     env = (project.path / ".env").read_text()
-    if project.answers.get("cache", "none") != "redis":
+    if not uses_redis(project.answers):
         assert "REDIS" not in env
         return
     url = setting_from_env_file(project, "redis_url")
@@ -276,14 +279,15 @@ def test_env_gets_a_generated_redis_password_the_settings_can_read(project: Rend
 def test_generated_suite_stops_with_a_clear_message_without_a_redis_server(
     project: Rendered,
 ) -> None:
-    if project.answers.get("cache", "none") != "redis":
+    if not uses_redis(project.answers):
         assert "TEST_REDIS_URL" not in "".join(
             path.read_text() for path in (project.path / "tests").rglob("*.py")
         )
         return
+    suite = "tests/cache" if project.answers.get("cache") == "redis" else "tests/jobs"
     result = run_in(
         project.path,
-        ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", "tests/cache"],
+        ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", suite],
         env={**project.env, "TEST_REDIS_URL": ""},
     )
     assert result.returncode == 4, result.stdout + result.stderr
