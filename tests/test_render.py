@@ -246,25 +246,31 @@ def test_env_gets_generated_database_secrets_the_settings_can_read(project: Rend
     assert "${" not in url
 
 
-def test_generated_suite_stops_with_a_clear_message_without_a_database_server(
-    project: Rendered,
-) -> None:
-    if project.answers.get("database", "postgresql") not in ("postgresql", "mysql"):
-        # SQLite and no database: the suite needs no server, and never asks for one.
-        assert "TEST_DATABASE_URL" not in "".join(
-            path.read_text() for path in (project.path / "tests").rglob("*.py")
-        )
+def assert_suite_asks_for(project: Rendered, variable: str, suite: str | None) -> None:
+    """Without `variable`, the generated `suite` stops at once (exit 4) and says what to
+    set; a project whose suite needs no such server never mentions it (suite None)."""
+    if suite is None:
+        tests = "".join(path.read_text() for path in (project.path / "tests").rglob("*.py"))
+        assert variable not in tests
         return
     result = run_in(
         project.path,
-        ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", "tests/items"],
-        env={**project.env, "TEST_DATABASE_URL": ""},
+        ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", suite],
+        env={**project.env, variable: ""},
     )
     assert result.returncode == 4, result.stdout + result.stderr
     output = result.stdout + result.stderr
-    assert "TEST_DATABASE_URL is not set" in output
-    assert "export TEST_DATABASE_URL=" in output
+    assert f"{variable} is not set" in output
+    assert f"export {variable}=" in output
     assert "Traceback" not in output
+
+
+def test_generated_suite_stops_with_a_clear_message_without_a_database_server(
+    project: Rendered,
+) -> None:
+    # SQLite and no database: the suite needs no server, and never asks for one.
+    needs_server = project.answers.get("database", "postgresql") in ("postgresql", "mysql")
+    assert_suite_asks_for(project, "TEST_DATABASE_URL", "tests/items" if needs_server else None)
 
 
 def test_env_gets_a_generated_redis_password_the_settings_can_read(project: Rendered) -> None:
@@ -279,19 +285,5 @@ def test_env_gets_a_generated_redis_password_the_settings_can_read(project: Rend
 def test_generated_suite_stops_with_a_clear_message_without_a_redis_server(
     project: Rendered,
 ) -> None:
-    if not uses_redis(project.answers):
-        assert "TEST_REDIS_URL" not in "".join(
-            path.read_text() for path in (project.path / "tests").rglob("*.py")
-        )
-        return
     suite = "tests/cache" if project.answers.get("cache") == "redis" else "tests/jobs"
-    result = run_in(
-        project.path,
-        ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", suite],
-        env={**project.env, "TEST_REDIS_URL": ""},
-    )
-    assert result.returncode == 4, result.stdout + result.stderr
-    output = result.stdout + result.stderr
-    assert "TEST_REDIS_URL is not set" in output
-    assert "export TEST_REDIS_URL=" in output
-    assert "Traceback" not in output
+    assert_suite_asks_for(project, "TEST_REDIS_URL", suite if uses_redis(project.answers) else None)
