@@ -376,8 +376,8 @@ def test_a_job_enqueued_through_the_api_completes_in_the_worker(
     if stack.worker == "none":
         assert "worker" not in stack.compose("config", "--services").stdout.split()
         return
-    # The worker may still be coming back from the Redis outage above: ARQ exits when it
-    # loses Redis, and compose restarts it.
+    # The worker may still be coming back from the Redis outage above: its health was
+    # seen at `starting` again right after it (compose restarts a worker that exited).
     wait_until_healthy(service_container(engine, stack, "worker"), within=90)
     request_id = f"e2e-{secrets.token_hex(8)}"
     started = time.monotonic()
