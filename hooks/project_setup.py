@@ -40,6 +40,14 @@ def read_answers(project: Path) -> dict[str, object]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def _with_fresh_secret(body: str) -> tuple[str, str | None]:
+    """`NAME=change-me` becomes `NAME=<fresh secret>`; the line, and NAME if it changed."""
+    match = _PLACEHOLDER_LINE.fullmatch(body)
+    if match is None:
+        return body, None
+    return f"{match[1]}={secrets.token_urlsafe(48)}", match[1]
+
+
 def write_env_file(project: Path) -> Outcome:
     """Create .env from .env.example, with a fresh secret for every `change-me`."""
     target = project / ".env"
@@ -54,10 +62,10 @@ def write_env_file(project: Path) -> Outcome:
     generated: list[str] = []
     for index, line in enumerate(lines):
         body = line.rstrip("\r\n")
-        match = _PLACEHOLDER_LINE.fullmatch(body)
-        if match:
-            generated.append(match[1])
-            lines[index] = f"{match[1]}={secrets.token_urlsafe(48)}{line[len(body) :]}"
+        replaced, name = _with_fresh_secret(body)
+        if name is not None:
+            generated.append(name)
+            lines[index] = replaced + line[len(body) :]
     # Created as 0600 so the secrets are never readable by others, even briefly.
     descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
@@ -190,11 +198,9 @@ def add_missing_env_variables(project: Path) -> Outcome:
     defined = set(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)=", existing, re.MULTILINE))
     added: list[str] = []
     for line in example.read_text(encoding="utf-8").splitlines():
-        name, found, value = line.partition("=")
-        if not found or line.startswith("#") or name in defined:
-            continue
-        secret = value == SECRET_PLACEHOLDER
-        added.append(f"{name}={secrets.token_urlsafe(48) if secret else value}")
+        name, found, _ = line.partition("=")
+        if found and not line.startswith("#") and name not in defined:
+            added.append(_with_fresh_secret(line)[0])
     if not added:
         return Skipped(".env already has every variable of .env.example")
     block = "\n# Added by `copier update` from .env.example\n" + "\n".join(added) + "\n"

@@ -2,8 +2,8 @@
 
 Usage: python scripts/bench.py [--skip-docker] [--skip-http] [--skip-database] [--skip-jobs]
 Needs what `bash scripts/test.sh` sets up: copier and uv on PATH, a Docker engine with
-Compose v2 and the stand-in images (PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE), wrk for the HTTP
-comparison, and a PostgreSQL server for the generated suite (TEST_DATABASE_URL).
+Compose v2 and the stand-in images (PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE), wrk for
+the HTTP comparison, and a PostgreSQL server for the generated suite (TEST_DATABASE_URL).
 
 Copy, update and the database budgets use the default answers (PostgreSQL); the image,
 Docker and HTTP budgets of the core use a project without a database (the service as
@@ -26,13 +26,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
-ANSWERS = [
-    "--data=project_name=Bench Service",
-    "--data=post_copy_validation=none",
-    "--data=database=none",
-]
-# The copy and update budgets are about a default project: the default database, PostgreSQL.
-DEFAULT_ANSWERS = [answer for answer in ANSWERS if not answer.startswith("--data=database=")]
+# The copy and update budgets are about a default project (the default database,
+# PostgreSQL); the core figures about the service without a database.
+DEFAULT_ANSWERS = ["--data=project_name=Bench Service", "--data=post_copy_validation=none"]
+ANSWERS = [*DEFAULT_ANSWERS, "--data=database=none"]
 PYTHON_IMAGE = os.environ.get("PYTHON_IMAGE", "slipway-standin/python:3.13")
 POSTGRES_IMAGE = os.environ.get("POSTGRES_IMAGE", "slipway-standin/postgres:17")
 REDIS_IMAGE = os.environ.get("REDIS_IMAGE", "slipway-standin/redis:7")

@@ -49,3 +49,9 @@ DATABASES = ("postgresql", "mysql", "sqlite", "none")
 CACHES = ("redis", "none")
 WORKERS = ("arq", "none")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
+
+
+def uses_redis(answers: Answers) -> bool:
+    """A cache, or a worker (every worker keeps its jobs' results in Redis); the same rule
+    as the derived `uses_redis` question in copier.yml."""
+    return bool(answers.get("cache") == "redis" or answers.get("worker", "none") != "none")

@@ -10,7 +10,7 @@ from pathlib import Path
 import copier
 import pytest
 
-from .answers import Answers
+from .answers import Answers, uses_redis
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 
@@ -51,8 +51,7 @@ class Rendered:
         env = {}
         if server := DATABASE_SERVERS.get(self.answers.get("database", "postgresql")):
             env["TEST_DATABASE_URL"] = server
-        # Every worker keeps its jobs' results in Redis, whatever its broker.
-        if self.answers.get("cache") == "redis" or self.answers.get("worker", "none") != "none":
+        if uses_redis(self.answers):
             env["TEST_REDIS_URL"] = REDIS_SERVER
         return env
 

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .answers import CACHES, DATABASES, LICENSES, PYTHON_VERSIONS, RENDER_MATRIX, WORKERS
+from .answers import (
+    CACHES,
+    DATABASES,
+    LICENSES,
+    PYTHON_VERSIONS,
+    RENDER_MATRIX,
+    WORKERS,
+    uses_redis,
+)
 from .conftest import Rendered, render, require_tool, run_in
 
 pytestmark = pytest.mark.render
@@ -29,11 +37,6 @@ def text_files(root: Path) -> Iterator[Path]:
     for path in project_files(root):
         if path.suffix in TEXT_SUFFIXES and path.name != "uv.lock":
             yield path
-
-
-def uses_redis(answers: dict[str, object]) -> bool:
-    """A cache, or a worker (every worker keeps its jobs' results in Redis)."""
-    return answers.get("cache", "none") == "redis" or answers.get("worker", "none") != "none"
 
 
 def test_matrix_covers_every_python_version_and_license() -> None:
