@@ -11,9 +11,9 @@ BASE: Answers = {
     "post_copy_validation": "none",
 }
 
-# Every Python version, license, database, cache and worker appears at least once, the
-# cache and the worker both with a database and without; the last set also stretches
-# every name to its limit and puts quotes and backslashes in free text.
+# Every Python version, license and database appears at least once, and every valid
+# combination of cache, worker and broker (COMPONENTS) exactly once; the last set also
+# stretches every name to its limit and puts quotes and backslashes in free text.
 RENDER_MATRIX: dict[str, Answers] = {
     "defaults": {**BASE},
     "py311-apache-mysql-redis": {
@@ -31,6 +31,26 @@ RENDER_MATRIX: dict[str, Answers] = {
         "database": "sqlite",
         "worker": "arq",
     },
+    "celery-redis": {**BASE, "worker": "celery"},
+    "mysql-redis-celery-rabbitmq": {
+        **BASE,
+        "database": "mysql",
+        "cache": "redis",
+        "worker": "celery",
+        "broker": "rabbitmq",
+    },
+    "no-database-celery-rabbitmq": {
+        **BASE,
+        "database": "none",
+        "worker": "celery",
+        "broker": "rabbitmq",
+    },
+    "sqlite-redis-celery-redis": {
+        **BASE,
+        "database": "sqlite",
+        "cache": "redis",
+        "worker": "celery",
+    },
     "py313-proprietary-long-names-no-database-redis-arq": {
         **BASE,
         "database": "none",
@@ -47,8 +67,28 @@ RENDER_MATRIX: dict[str, Answers] = {
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "proprietary")
 DATABASES = ("postgresql", "mysql", "sqlite", "none")
 CACHES = ("redis", "none")
-WORKERS = ("arq", "none")
+WORKERS = ("celery", "arq", "none")
+BROKERS = ("redis", "rabbitmq")
+# What may run together; copier.yml refuses the rest (ARQ takes its jobs from Redis only).
+WORKER_BROKERS = {"celery": ("redis", "rabbitmq"), "arq": ("redis",), "none": (None,)}
+COMPONENTS = [
+    (cache, worker, broker)
+    for cache in CACHES
+    for worker, brokers in WORKER_BROKERS.items()
+    for broker in brokers
+]
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
+
+
+def components(answers: Answers) -> tuple[str, str, str | None]:
+    """(cache, worker, broker) as copier answers them, defaults included."""
+    worker = answers.get("worker", "none")
+    broker = answers.get("broker", "redis") if worker != "none" else None
+    return answers.get("cache", "none"), worker, broker
+
+
+def uses_rabbitmq(answers: Answers) -> bool:
+    return components(answers)[2] == "rabbitmq"
 
 
 def uses_redis(answers: Answers) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import copier
 import pytest
 
-from .answers import Answers, uses_redis
+from .answers import Answers, uses_rabbitmq, uses_redis
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 
@@ -29,6 +29,9 @@ DATABASE_SERVERS = {
 # The Redis the generated suites with a cache use (TEST_REDIS_URL): each test writes
 # under a key prefix of its own and deletes its keys afterwards.
 REDIS_SERVER = os.environ.get("SLIPWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The RabbitMQ the generated suites with a Celery worker on RabbitMQ use (TEST_BROKER_URL):
+# each run takes a queue of its own and deletes it afterwards.
+RABBITMQ_SERVER = os.environ.get("SLIPWAY_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,14 @@ class Rendered:
 
     @property
     def env(self) -> dict[str, str]:
-        """What the generated suite needs: the servers of the chosen database and cache."""
+        """What the generated suite needs: the servers of the chosen database, cache and broker."""
         env = {}
         if server := DATABASE_SERVERS.get(self.answers.get("database", "postgresql")):
             env["TEST_DATABASE_URL"] = server
         if uses_redis(self.answers):
             env["TEST_REDIS_URL"] = REDIS_SERVER
+        if uses_rabbitmq(self.answers):
+            env["TEST_BROKER_URL"] = RABBITMQ_SERVER
         return env
 
 

@@ -11,11 +11,14 @@ import yaml
 
 from .answers import (
     CACHES,
+    COMPONENTS,
     DATABASES,
     LICENSES,
     PYTHON_VERSIONS,
     RENDER_MATRIX,
     WORKERS,
+    components,
+    uses_rabbitmq,
     uses_redis,
 )
 from .conftest import Rendered, render, require_tool, run_in
@@ -45,6 +48,11 @@ def test_matrix_covers_every_python_version_and_license() -> None:
     assert {a.get("database", "postgresql") for a in RENDER_MATRIX.values()} == set(DATABASES)
     assert {a.get("cache", "none") for a in RENDER_MATRIX.values()} == set(CACHES)
     assert {a.get("worker", "none") for a in RENDER_MATRIX.values()} == set(WORKERS)
+
+
+def test_matrix_holds_every_valid_cache_worker_and_broker_combination_once() -> None:
+    rendered = [components(answers) for answers in RENDER_MATRIX.values()]
+    assert sorted(rendered, key=str) == sorted(COMPONENTS, key=str)
 
 
 @pytest.fixture(scope="module", params=list(RENDER_MATRIX), ids=list(RENDER_MATRIX))
@@ -175,10 +183,12 @@ def test_compose_services_follow_the_database_cache_and_worker_answers(project: 
         expected |= {"redis"}
     if worker != "none":
         expected |= {"worker", "scheduler"}
-    assert set(services) == expected
     waits_for = {}
     if database != "none":
         waits_for["migrate"] = {"condition": "service_completed_successfully"}
+    if uses_rabbitmq(project.answers):
+        expected |= {"rabbitmq"}
+    assert set(services) == expected
     if uses_redis(project.answers):
         waits_for["redis"] = {"condition": "service_healthy"}
         redis = services["redis"]
@@ -193,6 +203,15 @@ def test_compose_services_follow_the_database_cache_and_worker_answers(project: 
         else:  # a cache keeps nothing
             assert "volumes" not in redis
             assert "allkeys-lru" in redis["command"]
+    if uses_rabbitmq(project.answers):
+        waits_for["rabbitmq"] = {"condition": "service_healthy"}
+        rabbitmq = services["rabbitmq"]
+        assert "ports" not in rabbitmq  # not published, except by compose.dev.yaml
+        assert rabbitmq["image"] == "${RABBITMQ_IMAGE:-rabbitmq:4}"
+        assert rabbitmq["volumes"] == ["rabbitmq-data:/var/lib/rabbitmq"]
+        assert "RABBITMQ_PASSWORD" in rabbitmq["environment"]["RABBITMQ_DEFAULT_PASS"]
+        assert "test" in rabbitmq["healthcheck"]
+        assert "RABBITMQ_PASSWORD" in services["api"]["environment"]["BROKER_URL"]
     if worker != "none":
         for name in ("worker", "scheduler"):
             assert "test" in services[name]["healthcheck"], name
@@ -290,3 +309,20 @@ def test_generated_suite_stops_with_a_clear_message_without_a_redis_server(
 ) -> None:
     suite = "tests/cache" if project.answers.get("cache") == "redis" else "tests/jobs"
     assert_suite_asks_for(project, "TEST_REDIS_URL", suite if uses_redis(project.answers) else None)
+
+
+def test_env_gets_a_generated_rabbitmq_password_the_settings_can_read(project: Rendered) -> None:
+    env = (project.path / ".env").read_text()
+    if not uses_rabbitmq(project.answers):
+        assert "RABBITMQ" not in env
+        assert "BROKER_URL" not in env
+        return
+    url = setting_from_env_file(project, "broker_url")
+    assert url == f"amqp://app:{generated_secret(env, 'RABBITMQ_PASSWORD')}@localhost:5672/%2F"
+
+
+def test_generated_suite_stops_with_a_clear_message_without_a_rabbitmq_server(
+    project: Rendered,
+) -> None:
+    suite = "tests/jobs" if uses_rabbitmq(project.answers) else None
+    assert_suite_asks_for(project, "TEST_BROKER_URL", suite)
