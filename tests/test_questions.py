@@ -188,6 +188,15 @@ def test_a_broker_the_worker_cannot_use_is_rejected_with_the_reason(tmp_path: Pa
     assert "ARQ takes its jobs from Redis only" in str(caught.value)
 
 
+@pytest.mark.parametrize(("worker", "broker"), [("celery", "redis"), ("celery", "rabbitmq")])
+def test_celery_takes_either_broker_and_keeps_its_results_in_redis(
+    tmp_path: Path, worker: str, broker: str
+) -> None:
+    answers = answers_after(tmp_path, worker=worker, broker=broker)
+    assert (answers["worker"], answers["broker"]) == (worker, broker)
+    assert answers["uses_redis"] is True
+
+
 def test_the_broker_question_is_asked_only_with_a_worker() -> None:
     assert QUESTIONS["broker"]["when"] == "{{ worker != 'none' }}"
 

@@ -17,6 +17,7 @@ STANDIN_PYTHON_IMAGE = os.environ.get("STANDIN_PYTHON_IMAGE", "slipway-standin/p
 STANDIN_POSTGRES_IMAGE = os.environ.get("STANDIN_POSTGRES_IMAGE", "slipway-standin/postgres:17")
 STANDIN_MARIADB_IMAGE = os.environ.get("STANDIN_MARIADB_IMAGE", "slipway-standin/mariadb:11")
 STANDIN_REDIS_IMAGE = os.environ.get("STANDIN_REDIS_IMAGE", "slipway-standin/redis:7")
+STANDIN_RABBITMQ_IMAGE = os.environ.get("STANDIN_RABBITMQ_IMAGE", "slipway-standin/rabbitmq:4")
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
 """End to end, for each server database: a project rendered at level static starts its
 Compose stack (db, migrate, api; the PostgreSQL project also has the Redis cache and the
-ARQ worker) from the offline stand-in images; the tests then drive the example resource
-and a job through the published port, back the database up and restore it with the
-generated scripts, and stop and start the database (and Redis) under the running api.
+ARQ worker, the MariaDB one a Celery worker on RabbitMQ with its results in Redis) from
+the offline stand-in images; the tests then drive the example resource and a job through
+the published port, back the database up and restore it with the generated scripts, and
+stop and start the database, Redis and RabbitMQ under the running api.
 Needs a Docker engine: without one these tests fail, they never skip
 (tests/e2e/standins.sh prepares one, offline)."""
 
@@ -29,6 +30,7 @@ from .conftest import (
     STANDIN_MARIADB_IMAGE,
     STANDIN_POSTGRES_IMAGE,
     STANDIN_PYTHON_IMAGE,
+    STANDIN_RABBITMQ_IMAGE,
     STANDIN_REDIS_IMAGE,
     copier_copy,
     require_image,
@@ -42,10 +44,10 @@ DB_IMAGES = {
     "mysql": ("MYSQL_IMAGE", STANDIN_MARIADB_IMAGE),
 }
 # The other components, switched on with one of them: api + PostgreSQL + Redis (cache and
-# jobs) + an asyncio worker is a common stack.
+# jobs) + an asyncio worker is a common stack, and so is Celery on RabbitMQ.
 COMPONENTS = {
-    "postgresql": {"cache": "redis", "worker": "arq"},
-    "mysql": {"cache": "none", "worker": "none"},
+    "postgresql": {"cache": "redis", "worker": "arq", "broker": "redis"},
+    "mysql": {"cache": "none", "worker": "celery", "broker": "rabbitmq"},
 }
 WAIT_TIMEOUT_SECONDS = 180
 # Seconds from `docker compose up --build --wait` until it returned with every service
@@ -70,6 +72,7 @@ class Stack:
     database: str
     cache: str
     worker: str
+    broker: str
     project: Path
     name: str
     env: dict[str, str]
@@ -173,7 +176,7 @@ def stack(
     database: str = request.param
     image_variable, db_image = DB_IMAGES[database]
     components = COMPONENTS[database]
-    for image in (STANDIN_PYTHON_IMAGE, db_image, STANDIN_REDIS_IMAGE):
+    for image in (STANDIN_PYTHON_IMAGE, db_image, STANDIN_REDIS_IMAGE, STANDIN_RABBITMQ_IMAGE):
         require_image(engine, image)
     project = tmp_path_factory.mktemp(f"stack-{database}") / "orders-service"
     result = copier_copy(
@@ -188,6 +191,7 @@ def stack(
         "PYTHON_IMAGE": STANDIN_PYTHON_IMAGE,
         image_variable: db_image,
         "REDIS_IMAGE": STANDIN_REDIS_IMAGE,
+        "RABBITMQ_IMAGE": STANDIN_RABBITMQ_IMAGE,
         "COMPOSE_PROJECT_NAME": name,
         "API_IMAGE": f"{name}:latest",
         "HTTP_PORT": str(port),
@@ -196,6 +200,7 @@ def stack(
         database,
         components["cache"],
         components["worker"],
+        components["broker"],
         project,
         name,
         env,
@@ -345,10 +350,10 @@ def test_item_reads_are_cached_in_redis(stack: Stack) -> None:
 def test_readiness_follows_redis_without_restarting_the_api(
     engine: docker.DockerClient, stack: Stack
 ) -> None:
-    if stack.cache != "redis":
-        checks = stack.get("/health/ready").json()["checks"]
-        assert [check["name"] for check in checks] == ["database"]
-        return
+    # What Redis holds in each stack: the cache, the jobs, their results.
+    needs_redis = {"cache": stack.cache == "redis"}
+    if stack.worker != "none":
+        needs_redis["broker" if stack.broker == "redis" else "job_results"] = True
     api = service_container(engine, stack, "api")
     started_at = api.attrs["State"]["StartedAt"]
     item = create_item(stack, f"outage-{secrets.token_hex(4)}")
@@ -356,7 +361,9 @@ def test_readiness_follows_redis_without_restarting_the_api(
     try:
         not_ready = wait_for_status(stack, "/health/ready", 503, within=15)
         failing = not_ready.json()["error"]["details"]["failing"]
-        assert sorted(check["name"] for check in failing) == ["broker", "cache"]
+        assert sorted(check["name"] for check in failing) == sorted(
+            name for name, needed in needs_redis.items() if needed
+        )
         refused = stack.call("POST", "/api/v1/jobs/word-count", {"text": "not now"})
         assert refused.status == 503, refused.text
         assert refused.json()["error"]["code"] == "service_unavailable"
@@ -370,15 +377,40 @@ def test_readiness_follows_redis_without_restarting_the_api(
     assert api.attrs["State"]["StartedAt"] == started_at
 
 
+def test_readiness_follows_rabbitmq_without_restarting_the_api(
+    engine: docker.DockerClient, stack: Stack
+) -> None:
+    if stack.broker != "rabbitmq":
+        assert "rabbitmq" not in stack.compose("config", "--services").stdout.split()
+        return
+    api = service_container(engine, stack, "api")
+    started_at = api.attrs["State"]["StartedAt"]
+    stack.compose("stop", "rabbitmq")
+    try:
+        not_ready = wait_for_status(stack, "/health/ready", 503, within=15)
+        failing = not_ready.json()["error"]["details"]["failing"]
+        assert [check["name"] for check in failing] == ["broker"]
+        refused = stack.call("POST", "/api/v1/jobs/word-count", {"text": "not now"})
+        assert refused.status == 503, refused.text
+        assert refused.json()["error"]["code"] == "service_unavailable"
+        assert "retry-after" in refused.headers
+    finally:
+        stack.compose("start", "rabbitmq")
+    wait_for_status(stack, "/health/ready", 200, within=90)
+    api.reload()
+    assert api.attrs["State"]["StartedAt"] == started_at
+
+
 def test_a_job_enqueued_through_the_api_completes_in_the_worker(
     engine: docker.DockerClient, stack: Stack
 ) -> None:
     if stack.worker == "none":
         assert "worker" not in stack.compose("config", "--services").stdout.split()
         return
-    # The worker may still be coming back from the Redis outage above: its health was
-    # seen at `starting` again right after it (compose restarts a worker that exited).
-    wait_until_healthy(service_container(engine, stack, "worker"), within=90)
+    # The worker may still be coming back from the outages above.
+    worker = service_container(engine, stack, "worker")
+    wait_until_healthy(worker, within=120)
+    print(f"\nworker restarts after the outages ({stack.worker}): {worker.attrs['RestartCount']}")
     request_id = f"e2e-{secrets.token_hex(8)}"
     started = time.monotonic()
     accepted = stack.call(

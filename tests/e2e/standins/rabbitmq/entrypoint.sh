@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Entrypoint of the rabbitmq:4 stand-in: the default account from the environment, then
+# the server in the foreground.
+set -Eeuo pipefail
+
+cat > "${RABBITMQ_CONFIG_FILE}" <<CONF
+default_user = ${RABBITMQ_DEFAULT_USER:-guest}
+default_pass = ${RABBITMQ_DEFAULT_PASS:-guest}
+default_user_tags.administrator = true
+loopback_users = none
+listeners.tcp.default = 5672
+CONF
+exec "$@"
