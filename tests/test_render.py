@@ -295,13 +295,31 @@ def test_generated_suite_stops_with_a_clear_message_without_a_database_server(
     assert_suite_asks_for(project, "TEST_DATABASE_URL", "tests/items" if needs_server else None)
 
 
-def test_env_gets_a_generated_redis_password_the_settings_can_read(project: Rendered) -> None:
+# Per server the project may talk to: whether it does, the setting that holds its URL,
+# the generated password, and the URL the settings must read from `.env`.
+SERVER_URLS = {
+    "redis": (uses_redis, "redis_url", "REDIS_PASSWORD", "redis://:{}@localhost:6379/0"),
+    "rabbitmq": (
+        uses_rabbitmq,
+        "broker_url",
+        "RABBITMQ_PASSWORD",
+        "amqp://app:{}@localhost:5672/%2F",
+    ),
+}
+
+
+@pytest.mark.parametrize("server", list(SERVER_URLS))
+def test_env_gets_a_generated_server_password_the_settings_can_read(
+    project: Rendered, server: str
+) -> None:
+    uses, setting, password, expected = SERVER_URLS[server]
     env = (project.path / ".env").read_text()
-    if not uses_redis(project.answers):
-        assert "REDIS" not in env
+    if not uses(project.answers):
+        assert password not in env
+        assert f"{setting.upper()}=" not in env
         return
-    url = setting_from_env_file(project, "redis_url")
-    assert url == f"redis://:{generated_secret(env, 'REDIS_PASSWORD')}@localhost:6379/0"
+    url = setting_from_env_file(project, setting)
+    assert url == expected.format(generated_secret(env, password))
 
 
 def test_generated_suite_stops_with_a_clear_message_without_a_redis_server(
@@ -309,16 +327,6 @@ def test_generated_suite_stops_with_a_clear_message_without_a_redis_server(
 ) -> None:
     suite = "tests/cache" if project.answers.get("cache") == "redis" else "tests/jobs"
     assert_suite_asks_for(project, "TEST_REDIS_URL", suite if uses_redis(project.answers) else None)
-
-
-def test_env_gets_a_generated_rabbitmq_password_the_settings_can_read(project: Rendered) -> None:
-    env = (project.path / ".env").read_text()
-    if not uses_rabbitmq(project.answers):
-        assert "RABBITMQ" not in env
-        assert "BROKER_URL" not in env
-        return
-    url = setting_from_env_file(project, "broker_url")
-    assert url == f"amqp://app:{generated_secret(env, 'RABBITMQ_PASSWORD')}@localhost:5672/%2F"
 
 
 def test_generated_suite_stops_with_a_clear_message_without_a_rabbitmq_server(
