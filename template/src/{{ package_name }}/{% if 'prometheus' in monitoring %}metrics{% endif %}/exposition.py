@@ -55,7 +55,7 @@ def exposition_registry() -> CollectorRegistry:
     if not directory:
         return REGISTRY
     registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=directory)
+    MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
     registry.register(LiveProcessesCollector(Path(directory)))
     return registry
 

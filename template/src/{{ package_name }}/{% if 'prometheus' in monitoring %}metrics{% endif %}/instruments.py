@@ -19,9 +19,7 @@ PlatformCollector(registry=REGISTRY)
 GCCollector(registry=REGISTRY)
 
 REQUEST_LABELS = ("method", "route", "status")
-REQUESTS = Counter(
-    "http_requests", "HTTP requests answered.", REQUEST_LABELS, registry=REGISTRY
-)
+REQUESTS = Counter("http_requests", "HTTP requests answered.", REQUEST_LABELS, registry=REGISTRY)
 REQUEST_DURATION = Histogram(
     "http_request_duration_seconds",
     "Time from receiving a request to the end of its response.",

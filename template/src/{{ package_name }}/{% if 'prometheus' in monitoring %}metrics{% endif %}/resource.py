@@ -22,4 +22,4 @@ async def metrics(settings: Settings, health: HealthRegistry) -> AsyncIterator[M
     finally:
         if MULTIPROCESS_DIRECTORY in os.environ:
             # This worker's in-progress gauge must stop counting towards the live sum.
-            multiprocess.mark_process_dead(os.getpid())
+            multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
