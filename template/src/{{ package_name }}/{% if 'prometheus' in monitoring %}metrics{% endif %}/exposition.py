@@ -11,7 +11,6 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from .instruments import REGISTRY
 from .serving import MULTIPROCESS_DIRECTORY
 
 
@@ -53,6 +52,10 @@ def exposition_registry() -> CollectorRegistry:
     """The service's registry; under several workers, the sum of every worker's files."""
     directory = os.environ.get(MULTIPROCESS_DIRECTORY)
     if not directory:
+        # Imported here: under several workers the parent process serves the metrics,
+        # and must not count itself as a worker by creating the instruments.
+        from .instruments import REGISTRY
+
         return REGISTRY
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
