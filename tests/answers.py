@@ -12,8 +12,9 @@ BASE: Answers = {
 }
 
 # Every Python version, license, database, cache and worker appears at least once, the
-# cache and the worker both with a database and without; the last set also stretches
-# every name to its limit and puts quotes and backslashes in free text.
+# cache and the worker both with a database and without, and monitoring on (the default)
+# and off; the last set also stretches every name to its limit and puts quotes and
+# backslashes in free text.
 RENDER_MATRIX: dict[str, Answers] = {
     "defaults": {**BASE},
     "py311-apache-mysql-redis": {
@@ -22,6 +23,7 @@ RENDER_MATRIX: dict[str, Answers] = {
         "license": "Apache-2.0",
         "database": "mysql",
         "cache": "redis",
+        "monitoring": [],
     },
     "py312-bsd-sqlite-arq": {
         **BASE,
@@ -48,6 +50,7 @@ LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "proprietary")
 DATABASES = ("postgresql", "mysql", "sqlite", "none")
 CACHES = ("redis", "none")
 WORKERS = ("arq", "none")
+MONITORING = ("prometheus",)
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 
 
@@ -55,3 +58,7 @@ def uses_redis(answers: Answers) -> bool:
     """A cache, or a worker (every worker keeps its jobs' results in Redis); the same rule
     as the derived `uses_redis` question in copier.yml."""
     return bool(answers.get("cache") == "redis" or answers.get("worker", "none") != "none")
+
+
+def monitors_with(answers: Answers, tool: str) -> bool:
+    return tool in answers.get("monitoring", ["prometheus"])
