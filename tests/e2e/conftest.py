@@ -17,6 +17,9 @@ STANDIN_PYTHON_IMAGE = os.environ.get("STANDIN_PYTHON_IMAGE", "slipway-standin/p
 STANDIN_POSTGRES_IMAGE = os.environ.get("STANDIN_POSTGRES_IMAGE", "slipway-standin/postgres:17")
 STANDIN_MARIADB_IMAGE = os.environ.get("STANDIN_MARIADB_IMAGE", "slipway-standin/mariadb:11")
 STANDIN_REDIS_IMAGE = os.environ.get("STANDIN_REDIS_IMAGE", "slipway-standin/redis:7")
+STANDIN_PROMETHEUS_IMAGE = os.environ.get(
+    "STANDIN_PROMETHEUS_IMAGE", "slipway-standin/prometheus:trixie"
+)
 
 
 @pytest.fixture(scope="module")
