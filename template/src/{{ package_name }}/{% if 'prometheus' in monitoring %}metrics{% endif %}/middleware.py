@@ -2,6 +2,7 @@
 
 import time
 
+from prometheus_client import Counter, Histogram
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +26,8 @@ class MetricsMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Each label set's series, looked up once: the set of label values is bounded.
+        self._series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,5 +50,9 @@ class MetricsMiddleware:
             elapsed = time.perf_counter() - started
             REQUESTS_IN_PROGRESS.dec()
             labels = (method, route_label(scope), str(status))
-            REQUESTS.labels(*labels).inc()
-            REQUEST_DURATION.labels(*labels).observe(elapsed)
+            series = self._series.get(labels)
+            if series is None:
+                series = (REQUESTS.labels(*labels), REQUEST_DURATION.labels(*labels))
+                self._series[labels] = series
+            series[0].inc()
+            series[1].observe(elapsed)
