@@ -110,7 +110,7 @@ def test_prometheus_scrapes_the_api_and_reports_it_up(stack: MonitoredStack) -> 
     assert [(target["labels"]["job"], target["health"]) for target in targets] == [("api", "up")]
     assert targets[0]["scrapeUrl"] == "http://api:9464/metrics"
     # The healthcheck's probes of /health/live, summed over the api's two workers.
-    result = stack.prometheus_api("query", query='sum(http_requests_total{route="/health/live"})')
+    result = stack.prometheus_api("query", query='sum(http_request_duration_seconds_count{route="/health/live"})')
     assert float(result["result"][0]["value"][1]) > 0
     # The rule file was loaded: every alert rule is there, none firing on a healthy api.
     rules = stack.prometheus_api("rules")["groups"][0]["rules"]

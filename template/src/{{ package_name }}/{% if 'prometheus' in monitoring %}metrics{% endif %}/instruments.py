@@ -18,12 +18,11 @@ ProcessCollector(registry=REGISTRY)
 PlatformCollector(registry=REGISTRY)
 GCCollector(registry=REGISTRY)
 
-REQUEST_LABELS = ("method", "route", "status")
-REQUESTS = Counter("http_requests", "HTTP requests answered.", REQUEST_LABELS, registry=REGISTRY)
+# The histogram's `_count` is the number of requests: no separate counter to update.
 REQUEST_DURATION = Histogram(
     "http_request_duration_seconds",
     "Time from receiving a request to the end of its response.",
-    REQUEST_LABELS,
+    ["method", "route", "status"],
     registry=REGISTRY,
 )
 REQUESTS_IN_PROGRESS = Gauge(

@@ -2,11 +2,11 @@
 
 import time
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Histogram
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .instruments import REQUEST_DURATION, REQUESTS, REQUESTS_IN_PROGRESS
+from .instruments import REQUEST_DURATION, REQUESTS_IN_PROGRESS
 
 # Requests that matched no route share this label, so random paths add no time series.
 UNMATCHED = "<unmatched>"
@@ -27,7 +27,7 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         # Each label set's series, looked up once: the set of label values is bounded.
-        self._series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+        self._series: dict[tuple[str, str, str], Histogram] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,7 +52,5 @@ class MetricsMiddleware:
             labels = (method, route_label(scope), str(status))
             series = self._series.get(labels)
             if series is None:
-                series = (REQUESTS.labels(*labels), REQUEST_DURATION.labels(*labels))
-                self._series[labels] = series
-            series[0].inc()
-            series[1].observe(elapsed)
+                series = self._series[labels] = REQUEST_DURATION.labels(*labels)
+            series.observe(elapsed)
