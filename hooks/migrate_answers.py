@@ -4,7 +4,9 @@ questions added after a project was created.
 Run by `_migrations` in copier.yml, before an update, in the project being updated:
     python migrate_answers.py --answers-file .copier-answers.yml \
         --rename-question old_name=new_name --rename-choice question:old=new \
-        --add-missing database=none
+        --add-missing database=none --add-missing monitoring=[]
+An --add-missing value is read as YAML, so `[]` is an empty list (a multiselect
+question answered with nothing) and `none` stays the string "none".
 Idempotent: an answer already renamed, or already given, is left alone.
 """
 
@@ -27,6 +29,14 @@ def pair(text: str, separator: str) -> tuple[str, str]:
     return old, new
 
 
+def missing_answer(text: str) -> tuple[str, Any]:
+    question, value = pair(text, "=")
+    try:
+        return question, yaml.safe_load(value)
+    except yaml.YAMLError as error:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a YAML value: {error}") from None
+
+
 def choice_rename(text: str) -> tuple[str, str, str]:
     question, found, rest = text.partition(":")
     if not (found and question):
@@ -39,7 +49,7 @@ def migrate(
     answers: dict[str, Any],
     questions: list[tuple[str, str]],
     choices: list[tuple[str, str, str]],
-    missing: Sequence[tuple[str, str]] = (),
+    missing: Sequence[tuple[str, Any]] = (),
 ) -> list[str]:
     """Rename and fill in place; return what changed, one line each."""
     changes = []
@@ -65,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         "--rename-question", type=lambda t: pair(t, "="), action="append", default=[]
     )
     parser.add_argument("--rename-choice", type=choice_rename, action="append", default=[])
-    parser.add_argument("--add-missing", type=lambda t: pair(t, "="), action="append", default=[])
+    parser.add_argument("--add-missing", type=missing_answer, action="append", default=[])
     options = parser.parse_args(argv)
     if not options.answers_file.is_file():
         print(f"{PREFIX}{options.answers_file} not found: nothing to migrate")

@@ -1,6 +1,7 @@
 """Measure Slipway's budgets (docs/BUDGETS.md) on this machine and print them.
 
-Usage: python scripts/bench.py [--skip-docker] [--skip-http] [--skip-database] [--skip-jobs]
+Usage: python scripts/bench.py [--skip-docker] [--skip-http] [--skip-metrics] [--skip-database]
+                              [--skip-jobs]
 Needs what `bash scripts/test.sh` sets up: copier and uv on PATH, a Docker engine with
 Compose v2 and the stand-in images (PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE), wrk for
 the HTTP comparison, and a PostgreSQL server for the generated suite (TEST_DATABASE_URL).
@@ -56,6 +57,9 @@ from bench_service.settings import Settings
 app = create_app(Settings(_env_file=None, environment="production", secret_key="b" * 48))
 if sys.argv[1] == "bare":
     app.user_middleware.clear()  # the same app, without Slipway's middleware stack
+elif sys.argv[1] == "without-metrics":  # the same app, without the metrics middleware only
+    kept = [m for m in app.user_middleware if m.cls.__name__ != "MetricsMiddleware"]
+    app.user_middleware[:] = kept
 import uvicorn
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_config=None, access_log=False)
 """
@@ -277,16 +281,36 @@ def wrk_rps(url: str, seconds: int) -> float:
     return float(match.group(1))
 
 
-def bench_http(project: Path, rounds: int = 5, seconds: int = 5) -> dict[str, float]:
+def bench_http(project: Path) -> dict[str, float]:
     """Full stack and bare app side by side, alternating, one uvicorn worker each.
 
     /health/live is the budgeted path (its successful requests are not access-logged);
     a 404 on /api/v1/missing shows the cost when the access line is written.
     """
+    paths = {"live": "/health/live", "logged_404": "/api/v1/missing"}
+    return side_by_side(project, "bare", paths, "middleware")
+
+
+def bench_metrics(project: Path) -> dict[str, float]:
+    """The same app with and without the Prometheus metrics middleware, side by side;
+    more rounds than the stack's figure, as the difference sought is smaller."""
+    paths = {"metrics_live": "/health/live"}
+    return side_by_side(project, "without-metrics", paths, "metrics_middleware", rounds=9)
+
+
+def side_by_side(
+    project: Path,
+    baseline: str,
+    paths: dict[str, str],
+    measured: str,
+    rounds: int = 5,
+    seconds: int = 5,
+) -> dict[str, float]:
+    """Requests/s of the full app and of `baseline` (a BENCH_APP variant), alternating."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     python = str(project / ".venv/bin/python")
-    ports = {"full": free_port(), "bare": free_port()}
+    ports = {"full": free_port(), baseline: free_port()}
     servers = [
         subprocess.Popen(
             [python, "-c", BENCH_APP, variant, str(port)],
@@ -301,17 +325,17 @@ def bench_http(project: Path, rounds: int = 5, seconds: int = 5) -> dict[str, fl
     try:
         for port in ports.values():
             wait_until_answering(f"http://127.0.0.1:{port}/health/live")
-        for label, path in (("live", "/health/live"), ("logged_404", "/api/v1/missing")):
-            rates: dict[str, list[float]] = {"full": [], "bare": []}
+        for label, path in paths.items():
+            rates: dict[str, list[float]] = {"full": [], baseline: []}
             for port in ports.values():
                 wrk_rps(f"http://127.0.0.1:{port}{path}", 1)  # warm-up
             for _ in range(rounds):
                 for variant, port in ports.items():
                     rates[variant].append(wrk_rps(f"http://127.0.0.1:{port}{path}", seconds))
-            full, bare = statistics.median(rates["full"]), statistics.median(rates["bare"])
-            figures[f"{label}_rps_with_middleware_median"] = round(full)
-            figures[f"{label}_rps_without_middleware_median"] = round(bare)
-            figures[f"{label}_middleware_cost_percent"] = round((1 - full / bare) * 100, 1)
+            full, without = statistics.median(rates["full"]), statistics.median(rates[baseline])
+            figures[f"{label}_rps_with_{measured}_median"] = round(full)
+            figures[f"{label}_rps_without_{measured}_median"] = round(without)
+            figures[f"{label}_{measured}_cost_percent"] = round((1 - full / without) * 100, 1)
     finally:
         for process in servers:
             process.terminate()
@@ -323,6 +347,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-docker", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-metrics", action="store_true")
     parser.add_argument("--skip-database", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true")
     options = parser.parse_args()
@@ -336,6 +361,8 @@ def main() -> None:
         run(["uv", "sync", "--frozen", "--quiet"], cwd=project)
         if not options.skip_http:
             figures |= bench_http(project)
+        if not options.skip_metrics:
+            figures |= bench_metrics(project)
         if not options.skip_docker:
             (project / ".env").exists() or sys.exit("the post-copy task wrote no .env")
             figures |= bench_docker(project)

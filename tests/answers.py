@@ -11,9 +11,10 @@ BASE: Answers = {
     "post_copy_validation": "none",
 }
 
-# Every Python version, license and database appears at least once, and every valid
-# combination of cache, worker and broker (COMPONENTS) exactly once; the last set also
-# stretches every name to its limit and puts quotes and backslashes in free text.
+# Every Python version, license and database appears at least once, every valid
+# combination of cache, worker and broker (COMPONENTS) exactly once, and monitoring on
+# (the default) and off; the last set also stretches every name to its limit and puts
+# quotes and backslashes in free text.
 RENDER_MATRIX: dict[str, Answers] = {
     "defaults": {**BASE},
     "py311-apache-mysql-redis": {
@@ -22,6 +23,7 @@ RENDER_MATRIX: dict[str, Answers] = {
         "license": "Apache-2.0",
         "database": "mysql",
         "cache": "redis",
+        "monitoring": [],
     },
     "py312-bsd-sqlite-arq": {
         **BASE,
@@ -77,6 +79,7 @@ COMPONENTS = [
     for worker, brokers in WORKER_BROKERS.items()
     for broker in brokers
 ]
+MONITORING = ("prometheus",)
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 
 
@@ -95,3 +98,7 @@ def uses_redis(answers: Answers) -> bool:
     """A cache, or a worker (every worker keeps its jobs' results in Redis); the same rule
     as the derived `uses_redis` question in copier.yml."""
     return bool(answers.get("cache") == "redis" or answers.get("worker", "none") != "none")
+
+
+def monitors_with(answers: Answers, tool: str) -> bool:
+    return tool in answers.get("monitoring", ["prometheus"])

@@ -55,6 +55,7 @@ def test_every_public_question_has_help() -> None:
         "cache",
         "worker",
         "broker",
+        "monitoring",
         "post_copy_validation",
     }
     assert [name for name, spec in public.items() if not spec.get("help")] == []
@@ -217,3 +218,20 @@ def test_choices_reject_other_values(tmp_path: Path, question: str, bad: str, al
     with pytest.raises(ValueError, match="Invalid choice") as caught:
         answers_after(tmp_path, base={**BASE, question: bad})
     assert allowed in str(caught.value)
+
+
+def test_monitoring_defaults_to_prometheus_and_may_be_switched_off(tmp_path: Path) -> None:
+    assert answers_after(tmp_path)["monitoring"] == ["prometheus"]
+    assert answers_after(tmp_path, monitoring=[])["monitoring"] == []
+
+
+def test_monitoring_rejects_a_choice_it_does_not_offer(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="Invalid choice for 'monitoring'") as caught:
+        answers_after(tmp_path, monitoring=["prometheus", "grafana"])
+    assert "'grafana'" in str(caught.value)
+    assert "prometheus" in str(caught.value)
+
+
+def test_the_metrics_port_stays_apart_from_the_service_port(tmp_path: Path) -> None:
+    assert answers_after(tmp_path)["metrics_port"] == 9464
+    assert answers_after(tmp_path, http_port=9464)["metrics_port"] == 9465

@@ -2,6 +2,7 @@
 hand-written (no Jinja residue, formatted, lint- and mypy --strict-clean) and its own
 test suite must pass."""
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +19,12 @@ from .answers import (
     RENDER_MATRIX,
     WORKERS,
     components,
+    monitors_with,
     uses_rabbitmq,
     uses_redis,
 )
 from .conftest import Rendered, render, require_tool, run_in
+from .monitoring import PROMETHEUS_SERIES, exported_sample_names, metric_names, promtool
 
 pytestmark = pytest.mark.render
 
@@ -48,6 +51,7 @@ def test_matrix_covers_every_python_version_and_license() -> None:
     assert {a.get("database", "postgresql") for a in RENDER_MATRIX.values()} == set(DATABASES)
     assert {a.get("cache", "none") for a in RENDER_MATRIX.values()} == set(CACHES)
     assert {a.get("worker", "none") for a in RENDER_MATRIX.values()} == set(WORKERS)
+    assert {monitors_with(a, "prometheus") for a in RENDER_MATRIX.values()} == {True, False}
 
 
 def test_matrix_holds_every_valid_cache_worker_and_broker_combination_once() -> None:
@@ -171,6 +175,7 @@ def test_compose_refuses_to_start_without_a_secret(project: Rendered) -> None:
 def test_compose_services_follow_the_database_cache_and_worker_answers(project: Rendered) -> None:
     database = project.answers.get("database", "postgresql")
     worker = project.answers.get("worker", "none")
+    http_port = project.answers.get("http_port", 8000)
     compose = yaml.safe_load((project.path / "compose.yaml").read_text())
     services = compose["services"]
     expected = {
@@ -183,12 +188,20 @@ def test_compose_services_follow_the_database_cache_and_worker_answers(project: 
         expected |= {"redis"}
     if worker != "none":
         expected |= {"worker", "scheduler"}
-    waits_for = {}
-    if database != "none":
-        waits_for["migrate"] = {"condition": "service_completed_successfully"}
+    if monitors_with(project.answers, "prometheus"):
+        expected |= {"prometheus", "grafana"}
+        for name, image in (("prometheus", "PROMETHEUS_IMAGE"), ("grafana", "GRAFANA_IMAGE")):
+            assert services[name]["profiles"] == ["monitoring"], name
+            assert services[name]["image"].startswith(f"${{{image}:-"), name
+            assert all(port.startswith("127.0.0.1:") for port in services[name]["ports"]), name
+        # The api publishes its service port only: the metrics port stays on the network.
+        assert services["api"]["ports"] == [f"${{HTTP_PORT:-{http_port}}}:{http_port}"]
     if uses_rabbitmq(project.answers):
         expected |= {"rabbitmq"}
     assert set(services) == expected
+    waits_for = {}
+    if database != "none":
+        waits_for["migrate"] = {"condition": "service_completed_successfully"}
     if uses_redis(project.answers):
         waits_for["redis"] = {"condition": "service_healthy"}
         redis = services["redis"]
@@ -334,3 +347,36 @@ def test_generated_suite_stops_with_a_clear_message_without_a_rabbitmq_server(
 ) -> None:
     suite = "tests/jobs" if uses_rabbitmq(project.answers) else None
     assert_suite_asks_for(project, "TEST_BROKER_URL", suite)
+
+
+def test_prometheus_config_and_alert_rules_validate(project: Rendered) -> None:
+    config = project.path / "deploy/prometheus"
+    if not monitors_with(project.answers, "prometheus"):
+        assert not (project.path / "deploy").exists()
+        return
+    status, output = promtool(config, "check", "config", "prometheus.yml")
+    assert status == 0, output
+    assert "SUCCESS: 4 rules found" in output  # the rule file was found and checked too
+    status, output = promtool(config, "check", "rules", "alerts.yml")
+    assert status == 0, output
+
+
+def test_dashboard_and_alerts_use_only_metrics_the_service_exports(project: Rendered) -> None:
+    if not monitors_with(project.answers, "prometheus"):
+        assert "prometheus" not in (project.path / "pyproject.toml").read_text()
+        return
+    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
+    exported = exported_sample_names(project, package) | PROMETHEUS_SERIES
+    dashboard = json.loads((project.path / "deploy/grafana/dashboards/service.json").read_text())
+    assert dashboard["title"] == project.answers["project_name"]
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    assert len(expressions) == len(dashboard["panels"]) >= 8
+    alerts = yaml.safe_load((project.path / "deploy/prometheus/alerts.yml").read_text())
+    expressions += [rule["expr"] for group in alerts["groups"] for rule in group["rules"]]
+    unknown = {}
+    for expression in expressions:
+        names = metric_names(expression)
+        assert names, f"no metric found in {expression!r}"
+        if names - exported:
+            unknown[expression] = sorted(names - exported)
+    assert unknown == {}

@@ -18,6 +18,9 @@ STANDIN_POSTGRES_IMAGE = os.environ.get("STANDIN_POSTGRES_IMAGE", "slipway-stand
 STANDIN_MARIADB_IMAGE = os.environ.get("STANDIN_MARIADB_IMAGE", "slipway-standin/mariadb:11")
 STANDIN_REDIS_IMAGE = os.environ.get("STANDIN_REDIS_IMAGE", "slipway-standin/redis:7")
 STANDIN_RABBITMQ_IMAGE = os.environ.get("STANDIN_RABBITMQ_IMAGE", "slipway-standin/rabbitmq:4")
+STANDIN_PROMETHEUS_IMAGE = os.environ.get(
+    "STANDIN_PROMETHEUS_IMAGE", "slipway-standin/prometheus:trixie"
+)
 
 
 @pytest.fixture(scope="module")

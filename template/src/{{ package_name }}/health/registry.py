@@ -2,7 +2,7 @@
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,11 +26,16 @@ class HealthRegistry:
     def __init__(self, *, default_timeout: float) -> None:
         self.default_timeout = default_timeout
         self._checks: dict[str, tuple[HealthCheck, float]] = {}
+        self._observers: list[Callable[[Sequence[CheckResult]], None]] = []
 
     def register(self, name: str, check: HealthCheck, *, timeout: float | None = None) -> None:
         if name in self._checks:
             raise ValueError(f"a health check named {name!r} is already registered")
         self._checks[name] = (check, timeout or self.default_timeout)
+
+    def observe(self, observer: Callable[[Sequence[CheckResult]], None]) -> None:
+        """Have `observer` see the results of every run (metrics record them)."""
+        self._observers.append(observer)
 
     @property
     def names(self) -> list[str]:
@@ -38,11 +43,14 @@ class HealthRegistry:
 
     async def run_all(self) -> list[CheckResult]:
         """Run every check at once; a slow dependency costs at most its own timeout."""
-        return list(
+        results = list(
             await asyncio.gather(
                 *(self._run(name, check, limit) for name, (check, limit) in self._checks.items())
             )
         )
+        for observer in self._observers:
+            observer(results)
+        return results
 
     @staticmethod
     async def _run(name: str, check: HealthCheck, limit: float) -> CheckResult:

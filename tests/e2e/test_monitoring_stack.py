@@ -1,0 +1,133 @@
+"""End to end, monitoring: a project rendered with Prometheus metrics starts the api and
+the `prometheus` service of the compose profile `monitoring` from the offline stand-in
+images (Debian's prometheus package); Prometheus scrapes the api's metrics port over the
+compose network and reports the target up, and the api's requests reach its database.
+Needs a Docker engine: without one this test fails, it never skips."""
+
+import contextlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from ..conftest import TOOL_ENV
+from .conftest import STANDIN_PROMETHEUS_IMAGE, STANDIN_PYTHON_IMAGE, copier_copy, require_image
+
+pytestmark = pytest.mark.e2e
+
+WAIT_TIMEOUT_SECONDS = 180
+# Prometheus scrapes every 15 s (deploy/prometheus/prometheus.yml): two rounds and margin.
+SCRAPE_DEADLINE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class MonitoredStack:
+    project: Path
+    env: dict[str, str]
+    prometheus_url: str
+
+    def compose(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["docker", "compose", "--profile", "monitoring", *args],
+            cwd=self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def prometheus_api(self, path: str, **query: str) -> Any:
+        url = f"{self.prometheus_url}/api/v1/{path}?{urllib.parse.urlencode(query)}"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return json.load(response)["data"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def stack(
+    engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MonitoredStack]:
+    for image in (STANDIN_PYTHON_IMAGE, STANDIN_PROMETHEUS_IMAGE):
+        require_image(engine, image)
+    project = tmp_path_factory.mktemp("stack-monitoring") / "orders-service"
+    result = copier_copy(project, {}, timeout=600, post_copy_validation="static", database="none")
+    assert result.returncode == 0, f"copier copy failed:\n{result.stdout}\n{result.stderr}"
+    name = f"slipway-monitoring-{secrets.token_hex(3)}"
+    prometheus_port = free_port()
+    env = {
+        **os.environ,
+        **TOOL_ENV,
+        "PYTHON_IMAGE": STANDIN_PYTHON_IMAGE,
+        "PROMETHEUS_IMAGE": STANDIN_PROMETHEUS_IMAGE,
+        "COMPOSE_PROJECT_NAME": name,
+        "API_IMAGE": f"{name}:latest",
+        "HTTP_PORT": str(free_port()),
+        "PROMETHEUS_PORT": str(prometheus_port),
+    }
+    running = MonitoredStack(project, env, f"http://127.0.0.1:{prometheus_port}")
+    try:
+        # Grafana has no stand-in: the api and Prometheus only.
+        up = running.compose(
+            "up", "--detach", "--build", "--wait", "--wait-timeout", str(WAIT_TIMEOUT_SECONDS),
+            "api", "prometheus", timeout=900,
+        )  # fmt: skip
+        if up.returncode != 0:
+            logs = running.compose("logs", "--no-color", "--tail", "40")
+            pytest.fail(f"`docker compose up` failed:\n{up.stderr}\nlogs:\n{logs.stdout}")
+        yield running
+    finally:
+        running.compose("down", "--volumes", "--remove-orphans", timeout=180)
+        with contextlib.suppress(docker.errors.ImageNotFound):  # the build failed
+            engine.images.remove(env["API_IMAGE"], force=True)
+
+
+def test_prometheus_scrapes_the_api_and_reports_it_up(stack: MonitoredStack) -> None:
+    deadline = time.monotonic() + SCRAPE_DEADLINE_SECONDS
+    targets: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        targets = stack.prometheus_api("targets", state="active")["activeTargets"]
+        if [target["health"] for target in targets] == ["up"]:
+            break
+        time.sleep(1)
+    assert [(target["labels"]["job"], target["health"]) for target in targets] == [("api", "up")]
+    assert targets[0]["scrapeUrl"] == "http://api:9464/metrics"
+    # The healthcheck's probes of /health/live, summed over the api's two workers.
+    result = stack.prometheus_api(
+        "query", query='sum(http_request_duration_seconds_count{route="/health/live"})'
+    )
+    assert float(result["result"][0]["value"][1]) > 0
+    # The rule file was loaded: every alert rule is there, none firing on a healthy api.
+    rules = stack.prometheus_api("rules")["groups"][0]["rules"]
+    assert {rule["name"] for rule in rules} == {
+        "ApiDown",
+        "ApiHighErrorRate",
+        "ApiSlowResponses",
+        "ApiNotReady",
+    }
+    assert all(rule["state"] == "inactive" for rule in rules)
+
+
+def test_the_api_publishes_its_service_port_only(stack: MonitoredStack) -> None:
+    listed = stack.compose("ps", "--format", "json", "api")
+    assert listed.returncode == 0, listed.stderr
+    api = json.loads(listed.stdout.splitlines()[0])
+    published = {entry["TargetPort"] for entry in api["Publishers"] if entry["PublishedPort"]}
+    assert published == {8000}  # the metrics port (9464) is reached on the network only
