@@ -232,7 +232,7 @@ def enqueue_and_wait(base: str) -> float:
 def bench_jobs(workdir: Path, jobs: int = 20) -> dict[str, float]:
     """Per worker and broker, stack running: the first job after `up --wait` (cold
     connections and processes), then `jobs` more, one at a time."""
-    figures = {}
+    figures: dict[str, float] = {}
     for name, answers in JOB_STACKS.items():
         project = workdir / f"jobs-{name}"
         copier_copy(project, *answers)
