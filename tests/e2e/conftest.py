@@ -3,6 +3,7 @@
 test with how to fix it; nothing here skips."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,14 @@ def engine() -> docker.DockerClient:
     except docker.errors.DockerException as error:
         pytest.fail(f"no Docker engine answers ({error}); run `bash tests/e2e/standins.sh`")
     return client
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, for a stack's published ports."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def require_image(engine: docker.DockerClient, image: str) -> None:

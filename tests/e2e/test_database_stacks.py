@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import secrets
-import socket
 import subprocess
 import time
 import urllib.error
@@ -33,6 +32,7 @@ from .conftest import (
     STANDIN_RABBITMQ_IMAGE,
     STANDIN_REDIS_IMAGE,
     copier_copy,
+    free_port,
     require_image,
 )
 
@@ -126,13 +126,6 @@ class Stack:
 
 def output_of(result: subprocess.CompletedProcess[str]) -> str:
     return f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def service_container(engine: docker.DockerClient, stack: Stack, service: str) -> Container:

@@ -8,7 +8,6 @@ import contextlib
 import json
 import os
 import secrets
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -22,7 +21,13 @@ import docker
 import pytest
 
 from ..conftest import TOOL_ENV
-from .conftest import STANDIN_PROMETHEUS_IMAGE, STANDIN_PYTHON_IMAGE, copier_copy, require_image
+from .conftest import (
+    STANDIN_PROMETHEUS_IMAGE,
+    STANDIN_PYTHON_IMAGE,
+    copier_copy,
+    free_port,
+    require_image,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -52,13 +57,6 @@ class MonitoredStack:
         url = f"{self.prometheus_url}/api/v1/{path}?{urllib.parse.urlencode(query)}"
         with urllib.request.urlopen(url, timeout=5) as response:
             return json.load(response)["data"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
