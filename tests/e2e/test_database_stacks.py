@@ -225,6 +225,31 @@ def stack(
         print(f"\ncompose up to healthy so far, per database: {UP_TO_HEALTHY_SECONDS}")
 
 
+@contextlib.contextmanager
+def outage(
+    engine: docker.DockerClient, stack: Stack, service: str, *, recover_within: float
+) -> Iterator[Response]:
+    """Stop `service` under the running api and give the api's first 503 readiness answer;
+    then start it again: readiness must recover without an api restart."""
+    api = service_container(engine, stack, "api")
+    started_at = api.attrs["State"]["StartedAt"]
+    stack.compose("stop", service)
+    try:
+        yield wait_for_status(stack, "/health/ready", 503, within=15)
+    finally:
+        stack.compose("start", service)
+    wait_for_status(stack, "/health/ready", 200, within=recover_within)
+    api.reload()
+    assert api.attrs["State"]["StartedAt"] == started_at
+
+
+def assert_enqueueing_refused(stack: Stack) -> Response:
+    refused = stack.call("POST", "/api/v1/jobs/word-count", {"text": "not now"})
+    assert refused.status == 503, refused.text
+    assert refused.json()["error"]["code"] == "service_unavailable"
+    return refused
+
+
 def create_item(stack: Stack, name: str) -> dict[str, Any]:
     response = stack.call("POST", "/api/v1/items", {"name": name})
     assert response.status == 201, response.text
@@ -300,11 +325,7 @@ def test_restore_names_a_missing_file(stack: Stack) -> None:
 def test_readiness_follows_the_database_without_restarting_the_api(
     engine: docker.DockerClient, stack: Stack
 ) -> None:
-    api = service_container(engine, stack, "api")
-    started_at = api.attrs["State"]["StartedAt"]
-    stack.compose("stop", "db")
-    try:
-        not_ready = wait_for_status(stack, "/health/ready", 503, within=15)
+    with outage(engine, stack, "db", recover_within=60) as not_ready:
         error = not_ready.json()["error"]
         assert error["code"] == "not_ready"
         assert "database" in [check["name"] for check in error["details"]["failing"]]
@@ -314,11 +335,6 @@ def test_readiness_follows_the_database_without_restarting_the_api(
         assert items.json()["error"]["code"] == "service_unavailable"
         assert "retry-after" in items.headers
         assert "Traceback" not in items.text
-    finally:
-        stack.compose("start", "db")
-    wait_for_status(stack, "/health/ready", 200, within=60)
-    api.reload()
-    assert api.attrs["State"]["StartedAt"] == started_at
 
 
 def cached_keys(stack: Stack) -> list[str]:
@@ -348,27 +364,16 @@ def test_readiness_follows_redis_without_restarting_the_api(
     needs_redis = {"cache": stack.cache == "redis"}
     if stack.worker != "none":
         needs_redis["broker" if stack.broker == "redis" else "job_results"] = True
-    api = service_container(engine, stack, "api")
-    started_at = api.attrs["State"]["StartedAt"]
     item = create_item(stack, f"outage-{secrets.token_hex(4)}")
-    stack.compose("stop", "redis")
-    try:
-        not_ready = wait_for_status(stack, "/health/ready", 503, within=15)
+    with outage(engine, stack, "redis", recover_within=60) as not_ready:
         failing = not_ready.json()["error"]["details"]["failing"]
         assert sorted(check["name"] for check in failing) == sorted(
             name for name, needed in needs_redis.items() if needed
         )
-        refused = stack.call("POST", "/api/v1/jobs/word-count", {"text": "not now"})
-        assert refused.status == 503, refused.text
-        assert refused.json()["error"]["code"] == "service_unavailable"
+        assert_enqueueing_refused(stack)
         # Reads go to the database while the cache is gone.
         read = stack.get(f"/api/v1/items/{item['id']}")
         assert read.status == 200, read.text
-    finally:
-        stack.compose("start", "redis")
-    wait_for_status(stack, "/health/ready", 200, within=60)
-    api.reload()
-    assert api.attrs["State"]["StartedAt"] == started_at
 
 
 def test_readiness_follows_rabbitmq_without_restarting_the_api(
@@ -377,22 +382,11 @@ def test_readiness_follows_rabbitmq_without_restarting_the_api(
     if stack.broker != "rabbitmq":
         assert "rabbitmq" not in stack.compose("config", "--services").stdout.split()
         return
-    api = service_container(engine, stack, "api")
-    started_at = api.attrs["State"]["StartedAt"]
-    stack.compose("stop", "rabbitmq")
-    try:
-        not_ready = wait_for_status(stack, "/health/ready", 503, within=15)
+    with outage(engine, stack, "rabbitmq", recover_within=90) as not_ready:
         failing = not_ready.json()["error"]["details"]["failing"]
         assert [check["name"] for check in failing] == ["broker"]
-        refused = stack.call("POST", "/api/v1/jobs/word-count", {"text": "not now"})
-        assert refused.status == 503, refused.text
-        assert refused.json()["error"]["code"] == "service_unavailable"
+        refused = assert_enqueueing_refused(stack)
         assert "retry-after" in refused.headers
-    finally:
-        stack.compose("start", "rabbitmq")
-    wait_for_status(stack, "/health/ready", 200, within=90)
-    api.reload()
-    assert api.attrs["State"]["StartedAt"] == started_at
 
 
 def test_a_job_enqueued_through_the_api_completes_in_the_worker(
