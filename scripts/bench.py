@@ -1,7 +1,7 @@
 """Measure Slipway's budgets (docs/BUDGETS.md) on this machine and print them.
 
-Usage: python scripts/bench.py [--skip-docker] [--skip-http] [--skip-metrics] [--skip-database]
-                              [--skip-jobs]
+Usage: python scripts/bench.py [--skip-docker] [--skip-http] [--skip-metrics] [--skip-tracing]
+                              [--skip-database] [--skip-jobs]
 Needs what `bash scripts/test.sh` sets up: copier and uv on PATH, a Docker engine with
 Compose v2 and the stand-in images (PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE), wrk for
 the HTTP comparison, and a PostgreSQL server for the generated suite (TEST_DATABASE_URL).
@@ -54,12 +54,22 @@ import sys
 from bench_service.app import create_app
 from bench_service.settings import Settings
 
-app = create_app(Settings(_env_file=None, environment="production", secret_key="b" * 48))
+settings = Settings(_env_file=None, environment="production", secret_key="b" * 48)
+app = create_app(settings)
 if sys.argv[1] == "bare":
     app.user_middleware.clear()  # the same app, without Slipway's middleware stack
 elif sys.argv[1] == "without-metrics":  # the same app, without the metrics middleware only
     kept = [m for m in app.user_middleware if m.cls.__name__ != "MetricsMiddleware"]
     app.user_middleware[:] = kept
+elif sys.argv[1] == "traced":  # tracing on, every span through the batch processor
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+    from bench_service.tracing.install import install_tracing
+
+    class Discard(SpanExporter):
+        def export(self, spans):
+            return SpanExportResult.SUCCESS
+
+    install_tracing(app, settings, exporter=Discard())
 import uvicorn
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_config=None, access_log=False)
 """
@@ -204,6 +214,10 @@ JOB_STACKS = {
     "arq_redis": ["--data=worker=arq"],
     "celery_redis": ["--data=worker=celery", "--data=broker=redis"],
     "celery_rabbitmq": ["--data=worker=celery", "--data=broker=rabbitmq"],
+    "taskiq_redis": ["--data=worker=taskiq", "--data=broker=redis"],
+    "taskiq_rabbitmq": ["--data=worker=taskiq", "--data=broker=rabbitmq"],
+    "dramatiq_redis": ["--data=worker=dramatiq", "--data=broker=redis"],
+    "dramatiq_rabbitmq": ["--data=worker=dramatiq", "--data=broker=rabbitmq"],
 }
 
 
@@ -298,6 +312,17 @@ def bench_metrics(project: Path) -> dict[str, float]:
     return side_by_side(project, "without-metrics", paths, "metrics_middleware", rounds=9)
 
 
+def bench_tracing(workdir: Path) -> dict[str, float]:
+    """A project with `opentelemetry`: tracing on (an exporter that discards the spans,
+    behind the real batch processor) and off (no endpoint, the default), side by side.
+    /health/live is left untraced by design; a 404 is a traced, access-logged request."""
+    project = workdir / "traced"
+    copier_copy(project, "--data=monitoring=[opentelemetry]")
+    run(["uv", "sync", "--frozen", "--quiet"], cwd=project)
+    paths = {"tracing_live": "/health/live", "tracing_404": "/api/v1/missing"}
+    return side_by_side(project, "full", paths, "tracing", rounds=5, measured_variant="traced")
+
+
 def side_by_side(
     project: Path,
     baseline: str,
@@ -305,12 +330,13 @@ def side_by_side(
     measured: str,
     rounds: int = 5,
     seconds: int = 5,
+    measured_variant: str = "full",
 ) -> dict[str, float]:
-    """Requests/s of the full app and of `baseline` (a BENCH_APP variant), alternating."""
+    """Requests/s of `measured_variant` and of `baseline` (BENCH_APP variants), alternating."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     python = str(project / ".venv/bin/python")
-    ports = {"full": free_port(), baseline: free_port()}
+    ports = {measured_variant: free_port(), baseline: free_port()}
     servers = [
         subprocess.Popen(
             [python, "-c", BENCH_APP, variant, str(port)],
@@ -326,13 +352,14 @@ def side_by_side(
         for port in ports.values():
             wait_until_answering(f"http://127.0.0.1:{port}/health/live")
         for label, path in paths.items():
-            rates: dict[str, list[float]] = {"full": [], baseline: []}
+            rates: dict[str, list[float]] = {variant: [] for variant in ports}
             for port in ports.values():
                 wrk_rps(f"http://127.0.0.1:{port}{path}", 1)  # warm-up
             for _ in range(rounds):
                 for variant, port in ports.items():
                     rates[variant].append(wrk_rps(f"http://127.0.0.1:{port}{path}", seconds))
-            full, without = statistics.median(rates["full"]), statistics.median(rates[baseline])
+            full = statistics.median(rates[measured_variant])
+            without = statistics.median(rates[baseline])
             figures[f"{label}_rps_with_{measured}_median"] = round(full)
             figures[f"{label}_rps_without_{measured}_median"] = round(without)
             figures[f"{label}_{measured}_cost_percent"] = round((1 - full / without) * 100, 1)
@@ -348,6 +375,7 @@ def main() -> None:
     parser.add_argument("--skip-docker", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-metrics", action="store_true")
+    parser.add_argument("--skip-tracing", action="store_true")
     parser.add_argument("--skip-database", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true")
     options = parser.parse_args()
@@ -363,6 +391,8 @@ def main() -> None:
             figures |= bench_http(project)
         if not options.skip_metrics:
             figures |= bench_metrics(project)
+        if not options.skip_tracing:
+            figures |= bench_tracing(workdir)
         if not options.skip_docker:
             (project / ".env").exists() or sys.exit("the post-copy task wrote no .env")
             figures |= bench_docker(project)

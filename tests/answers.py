@@ -12,9 +12,9 @@ BASE: Answers = {
 }
 
 # Every Python version, license and database appears at least once, every valid
-# combination of cache, worker and broker (COMPONENTS) exactly once, and monitoring on
-# (the default) and off; the last set also stretches every name to its limit and puts
-# quotes and backslashes in free text.
+# combination of cache, worker and broker (COMPONENTS) exactly once, each monitoring tool
+# on in some sets and off in others (one set has all of them, one none); the last set
+# also stretches every name to its limit and puts quotes and backslashes in free text.
 RENDER_MATRIX: dict[str, Answers] = {
     "defaults": {**BASE},
     "py311-apache-mysql-redis": {
@@ -32,6 +32,7 @@ RENDER_MATRIX: dict[str, Answers] = {
         "http_port": 9090,
         "database": "sqlite",
         "worker": "arq",
+        "monitoring": ["prometheus", "opentelemetry", "sentry"],
     },
     "celery-redis": {**BASE, "worker": "celery"},
     "mysql-redis-celery-rabbitmq": {
@@ -46,6 +47,7 @@ RENDER_MATRIX: dict[str, Answers] = {
         "database": "none",
         "worker": "celery",
         "broker": "rabbitmq",
+        "monitoring": ["opentelemetry"],
     },
     "sqlite-redis-celery-redis": {
         **BASE,
@@ -64,22 +66,78 @@ RENDER_MATRIX: dict[str, Answers] = {
         "author_name": 'O\'Brien & "Sons" Platform Team \\ Payments',
         "license": "proprietary",
     },
+    "py311-taskiq-redis": {**BASE, "python_version": "3.11", "worker": "taskiq"},
+    "py312-apache-mysql-redis-taskiq-rabbitmq": {
+        **BASE,
+        "python_version": "3.12",
+        "license": "Apache-2.0",
+        "database": "mysql",
+        "cache": "redis",
+        "worker": "taskiq",
+        "broker": "rabbitmq",
+    },
+    "bsd-sqlite-taskiq-rabbitmq": {
+        **BASE,
+        "license": "BSD-3-Clause",
+        "database": "sqlite",
+        "worker": "taskiq",
+        "broker": "rabbitmq",
+        "monitoring": [],
+    },
+    "no-database-redis-taskiq-redis": {
+        **BASE,
+        "database": "none",
+        "cache": "redis",
+        "worker": "taskiq",
+    },
+    "py311-postgresql-dramatiq-redis": {**BASE, "python_version": "3.11", "worker": "dramatiq"},
+    "py312-apache-no-database-redis-dramatiq-rabbitmq": {
+        **BASE,
+        "python_version": "3.12",
+        "license": "Apache-2.0",
+        "database": "none",
+        "cache": "redis",
+        "worker": "dramatiq",
+        "broker": "rabbitmq",
+    },
+    "py313-bsd-sqlite-redis-dramatiq-redis": {
+        **BASE,
+        "python_version": "3.13",
+        "license": "BSD-3-Clause",
+        "database": "sqlite",
+        "cache": "redis",
+        "worker": "dramatiq",
+        "monitoring": [],
+    },
+    "py313-mysql-dramatiq-rabbitmq": {
+        **BASE,
+        "python_version": "3.13",
+        "database": "mysql",
+        "worker": "dramatiq",
+        "broker": "rabbitmq",
+    },
 }
 
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "proprietary")
 DATABASES = ("postgresql", "mysql", "sqlite", "none")
 CACHES = ("redis", "none")
-WORKERS = ("celery", "arq", "none")
+WORKERS = ("celery", "arq", "taskiq", "dramatiq", "none")
 BROKERS = ("redis", "rabbitmq")
 # What may run together; copier.yml refuses the rest (ARQ takes its jobs from Redis only).
-WORKER_BROKERS = {"celery": ("redis", "rabbitmq"), "arq": ("redis",), "none": (None,)}
+WORKER_BROKERS = {
+    "celery": ("redis", "rabbitmq"),
+    "arq": ("redis",),
+    "taskiq": ("redis", "rabbitmq"),
+    "dramatiq": ("redis", "rabbitmq"),
+    "none": (None,),
+}
 COMPONENTS = [
     (cache, worker, broker)
     for cache in CACHES
     for worker, brokers in WORKER_BROKERS.items()
     for broker in brokers
 ]
-MONITORING = ("prometheus",)
+MONITORING = ("prometheus", "opentelemetry", "sentry")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 
 

@@ -6,6 +6,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import copier
 import pytest
@@ -97,3 +98,21 @@ def require_tool(name: str) -> str:
     if path is None:
         pytest.fail(f"`{name}` is not on PATH; run the suite through `bash .ci/run` or install it")
     return path
+
+
+# Scheduling under xdist (`--dist loadgroup` in pyproject.toml): each test module runs
+# whole on one worker, so its module fixtures (renders, stacks) are built once, except
+# that every parameter of a slow module-scoped fixture is a group of its own, so the
+# render rows and the e2e stacks spread over the workers.
+
+
+def in_a_group_of_its_own(family: str, value: str) -> Any:
+    """A fixture parameter whose tests xdist keeps together on one worker, apart from the rest."""
+    return pytest.param(value, id=value, marks=pytest.mark.xdist_group(f"{family}-{value}"))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))

@@ -22,8 +22,10 @@ _IDENTIFIER = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*(\()?")
 _KEYWORDS = frozenset({"and", "or", "unless", "bool", "offset"})
 
 # Creates the service's metrics the way traffic does: a request to a route, one to no
-# route (an error), and readiness with one dependency check; then prints the exposition.
+# route (an error), readiness with one dependency check, and with a worker one job run;
+# then prints the exposition.
 EXPORT_SCRIPT = """
+import importlib.util
 from contextlib import asynccontextmanager
 
 from fastapi.testclient import TestClient
@@ -49,6 +51,11 @@ app = create_app(load_settings(secret_key="x" * 40), resources=[dependency, metr
 with TestClient(app, raise_server_exceptions=False) as client:
     for path in ("/health/live", "/health/ready", "/no-such-path"):
         client.get(path)
+if importlib.util.find_spec("{package}.metrics.jobs"):
+    from {package}.metrics.jobs import measured_run
+
+    with measured_run("count_words"):
+        pass
 print(generate_latest(REGISTRY).decode())
 """
 

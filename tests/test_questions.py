@@ -7,7 +7,7 @@ import copier
 import pytest
 import yaml
 
-from .answers import BASE, Answers
+from .answers import BASE, WORKER_BROKERS, Answers
 from .conftest import TEMPLATE_DIR
 
 QUESTIONS: dict[str, Any] = yaml.safe_load((TEMPLATE_DIR / "copier.yml").read_text())
@@ -189,8 +189,16 @@ def test_a_broker_the_worker_cannot_use_is_rejected_with_the_reason(tmp_path: Pa
     assert "ARQ takes its jobs from Redis only" in str(caught.value)
 
 
-@pytest.mark.parametrize(("worker", "broker"), [("celery", "redis"), ("celery", "rabbitmq")])
-def test_celery_takes_either_broker_and_keeps_its_results_in_redis(
+@pytest.mark.parametrize(
+    ("worker", "broker"),
+    [
+        (worker, broker)
+        for worker, brokers in WORKER_BROKERS.items()
+        if worker != "none"
+        for broker in brokers
+    ],
+)
+def test_each_worker_takes_each_of_its_brokers_and_keeps_its_results_in_redis(
     tmp_path: Path, worker: str, broker: str
 ) -> None:
     answers = answers_after(tmp_path, worker=worker, broker=broker)
@@ -225,11 +233,20 @@ def test_monitoring_defaults_to_prometheus_and_may_be_switched_off(tmp_path: Pat
     assert answers_after(tmp_path, monitoring=[])["monitoring"] == []
 
 
+@pytest.mark.parametrize(
+    "chosen",
+    [["opentelemetry"], ["sentry"], ["prometheus", "opentelemetry", "sentry"]],
+)
+def test_monitoring_offers_tracing_and_error_reporting(tmp_path: Path, chosen: list[str]) -> None:
+    assert answers_after(tmp_path, monitoring=chosen)["monitoring"] == chosen
+
+
 def test_monitoring_rejects_a_choice_it_does_not_offer(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="Invalid choice for 'monitoring'") as caught:
         answers_after(tmp_path, monitoring=["prometheus", "grafana"])
     assert "'grafana'" in str(caught.value)
-    assert "prometheus" in str(caught.value)
+    for offered in ("prometheus", "opentelemetry", "sentry"):
+        assert offered in str(caught.value)
 
 
 def test_the_metrics_port_stays_apart_from_the_service_port(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from .answers import (
     COMPONENTS,
     DATABASES,
     LICENSES,
+    MONITORING,
     PYTHON_VERSIONS,
     RENDER_MATRIX,
     WORKERS,
@@ -23,7 +24,7 @@ from .answers import (
     uses_rabbitmq,
     uses_redis,
 )
-from .conftest import Rendered, render, require_tool, run_in
+from .conftest import Rendered, in_a_group_of_its_own, render, require_tool, run_in
 from .monitoring import PROMETHEUS_SERIES, exported_sample_names, metric_names, promtool
 
 pytestmark = pytest.mark.render
@@ -51,7 +52,11 @@ def test_matrix_covers_every_python_version_and_license() -> None:
     assert {a.get("database", "postgresql") for a in RENDER_MATRIX.values()} == set(DATABASES)
     assert {a.get("cache", "none") for a in RENDER_MATRIX.values()} == set(CACHES)
     assert {a.get("worker", "none") for a in RENDER_MATRIX.values()} == set(WORKERS)
-    assert {monitors_with(a, "prometheus") for a in RENDER_MATRIX.values()} == {True, False}
+    for tool in MONITORING:
+        assert {monitors_with(a, tool) for a in RENDER_MATRIX.values()} == {True, False}, tool
+    assert set(MONITORING) in [
+        set(a.get("monitoring", ["prometheus"])) for a in RENDER_MATRIX.values()
+    ]
 
 
 def test_matrix_holds_every_valid_cache_worker_and_broker_combination_once() -> None:
@@ -59,7 +64,7 @@ def test_matrix_holds_every_valid_cache_worker_and_broker_combination_once() -> 
     assert sorted(rendered, key=str) == sorted(COMPONENTS, key=str)
 
 
-@pytest.fixture(scope="module", params=list(RENDER_MATRIX), ids=list(RENDER_MATRIX))
+@pytest.fixture(scope="module", params=[in_a_group_of_its_own("render", r) for r in RENDER_MATRIX])
 def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     require_tool("uv")
     answers = {**RENDER_MATRIX[request.param], "post_copy_validation": "static"}
@@ -176,6 +181,8 @@ def test_compose_services_follow_the_database_cache_and_worker_answers(project: 
     database = project.answers.get("database", "postgresql")
     worker = project.answers.get("worker", "none")
     http_port = project.answers.get("http_port", 8000)
+    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
+    worker_module = f"{package}.jobs.worker"
     compose = yaml.safe_load((project.path / "compose.yaml").read_text())
     services = compose["services"]
     expected = {
@@ -231,6 +238,19 @@ def test_compose_services_follow_the_database_cache_and_worker_answers(project: 
             assert services[name]["depends_on"] == waits_for, name
         assert services["scheduler"]["profiles"] == ["scheduler"]
         assert "profiles" not in services["worker"]
+    if worker == "taskiq":  # Taskiq has no ping: the worker records its own heartbeat
+        assert services["worker"]["command"][:2] == ["taskiq", "worker"]
+        assert services["worker"]["healthcheck"]["test"][-1] == "check-liveness"
+        assert services["scheduler"]["command"][:2] == ["taskiq", "scheduler"]
+        assert services["scheduler"]["healthcheck"]["test"][-1] == "check-heartbeat"
+    if worker == "dramatiq":  # no ping and no scheduler of its own: the service's commands
+        assert services["worker"]["command"][:2] == ["dramatiq", f"{package}.jobs.worker:broker"]
+        assert services["worker"]["healthcheck"]["test"][-2:] == [worker_module, "check-liveness"]
+        assert services["scheduler"]["command"] == ["python", "-m", f"{package}.jobs.scheduler"]
+        assert services["scheduler"]["healthcheck"]["test"][-2:] == [
+            worker_module,
+            "check-heartbeat",
+        ]
     assert services["api"].get("depends_on", {}) == waits_for
     if database == "none":
         return
@@ -356,7 +376,8 @@ def test_prometheus_config_and_alert_rules_validate(project: Rendered) -> None:
         return
     status, output = promtool(config, "check", "config", "prometheus.yml")
     assert status == 0, output
-    assert "SUCCESS: 4 rules found" in output  # the rule file was found and checked too
+    rules = 4 + (3 if project.answers.get("worker", "none") != "none" else 0)  # api, worker
+    assert f"SUCCESS: {rules} rules found" in output  # the rule file was found and checked too
     status, output = promtool(config, "check", "rules", "alerts.yml")
     assert status == 0, output
 

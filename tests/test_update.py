@@ -88,6 +88,12 @@ def apply_typical_user_edits(project: Path) -> None:
     )
 
 
+def commit_typical_user_edits(project: Path) -> None:
+    apply_typical_user_edits(project)
+    git(project, "add", "-A")
+    git(project, "commit", "--quiet", "-m", "Our own changes")
+
+
 @pytest.fixture(scope="module")
 def updated(template_history: Path, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     project = generate(template_history, tmp_path_factory.mktemp("update") / "orders-service", OLD)
@@ -183,9 +189,7 @@ def test_changing_an_answer_rewrites_what_depends_on_it(
     template_history: Path, tmp_path: Path
 ) -> None:
     project = generate(template_history, tmp_path / "orders-service", OLD)
-    apply_typical_user_edits(project.path)
-    git(project.path, "add", "-A")
-    git(project.path, "commit", "--quiet", "-m", "Our own changes")
+    commit_typical_user_edits(project.path)
     update(
         project.path,
         "--vcs-ref=:current:",
@@ -205,9 +209,7 @@ def test_adding_a_database_later_adds_its_files_and_keeps_the_users(
 ) -> None:
     project = generate(template_history, tmp_path / "orders-service", OLD, database="none")
     assert not (project.path / "alembic.ini").exists()
-    apply_typical_user_edits(project.path)
-    git(project.path, "add", "-A")
-    git(project.path, "commit", "--quiet", "-m", "Our own changes")
+    commit_typical_user_edits(project.path)
     update(project.path, "--vcs-ref=:current:", "--data=database=postgresql")
     for added in ("alembic.ini", "src/orders_service/items/router.py", "scripts/db-backup.sh"):
         assert (project.path / added).exists(), added
@@ -226,9 +228,7 @@ def test_switching_the_cache_on_later_adds_redis_and_keeps_the_users_edits(
 ) -> None:
     project = generate(template_history, tmp_path / "orders-service", OLD)
     assert not (project.path / "src/orders_service/cache").exists()
-    apply_typical_user_edits(project.path)
-    git(project.path, "add", "-A")
-    git(project.path, "commit", "--quiet", "-m", "Our own changes")
+    commit_typical_user_edits(project.path)
     update(project.path, "--vcs-ref=:current:", "--data=cache=redis")
     assert conflict_leftovers(project.path) == []
     assert (project.path / "src/orders_service/cache/store.py").exists()
@@ -249,6 +249,31 @@ def test_switching_the_cache_on_later_adds_redis_and_keeps_the_users_edits(
     assert re.search(r"^REDIS_PASSWORD=[\w-]{48,}$", env, re.MULTILINE), env
     assert "REDIS_URL=redis://:${REDIS_PASSWORD}@localhost:6379/0" in env
     assert env.count("SECRET_KEY=") == 1
+
+
+def test_turning_tracing_and_error_reporting_on_later_keeps_the_users_edits(
+    template_history: Path, tmp_path: Path
+) -> None:
+    project = generate(template_history, tmp_path / "orders-service", OLD)
+    assert not (project.path / "src/orders_service/tracing").exists()
+    commit_typical_user_edits(project.path)
+    update(
+        project.path,
+        "--vcs-ref=:current:",
+        "--data=monitoring=[prometheus, opentelemetry, sentry]",
+    )
+    assert conflict_leftovers(project.path) == []
+    package = project.path / "src/orders_service"
+    assert (package / "tracing/install.py").exists()
+    assert (package / "error_reporting.py").exists()
+    assert "install_tracing(app, settings)" in (package / "app.py").read_text()
+    assert "trace_queries(engine)" in (package / "database/resource.py").read_text()
+    assert "default=4_194_304" in (package / "settings.py").read_text()
+    assert (package / "api/v1/orders.py").exists()
+    # .env gains the new variables, empty: both stay off until configured.
+    env = (project.path / ".env").read_text()
+    assert re.search(r"^OTEL_EXPORTER_OTLP_ENDPOINT=$", env, re.MULTILINE), env
+    assert re.search(r"^SENTRY_DSN=$", env, re.MULTILINE), env
 
 
 RELEASES_FILE = TEMPLATE_DIR / "releases.toml"
@@ -291,9 +316,7 @@ def test_update_from_each_release_to_head(
 ) -> None:
     project = generate(released_history, tmp_path / "orders-service", release)
     before = yaml.safe_load((project.path / ".copier-answers.yml").read_text())
-    apply_typical_user_edits(project.path)
-    git(project.path, "add", "-A")
-    git(project.path, "commit", "--quiet", "-m", "Our own changes")
+    commit_typical_user_edits(project.path)
     update(project.path, "--vcs-ref=HEAD")
     assert conflict_leftovers(project.path) == []
     assert (project.path / "src/orders_service/api/v1/orders.py").exists()

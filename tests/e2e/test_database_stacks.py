@@ -24,7 +24,7 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from ..conftest import TOOL_ENV
+from ..conftest import TOOL_ENV, in_a_group_of_its_own
 from .conftest import (
     STANDIN_MARIADB_IMAGE,
     STANDIN_POSTGRES_IMAGE,
@@ -159,7 +159,9 @@ def wait_until_healthy(container: Container, within: float) -> None:
         container.reload()
 
 
-@pytest.fixture(scope="module", params=["postgresql", "mysql"], ids=["postgresql", "mysql"])
+@pytest.fixture(
+    scope="module", params=[in_a_group_of_its_own("stack", db) for db in ("postgresql", "mysql")]
+)
 def stack(
     request: pytest.FixtureRequest,
     engine: docker.DockerClient,
