@@ -362,6 +362,21 @@ def test_generated_suite_stops_with_a_clear_message_without_a_redis_server(
     assert_suite_asks_for(project, "TEST_REDIS_URL", suite if uses_redis(project.answers) else None)
 
 
+def test_every_redis_client_is_made_in_redis_clients(project: Rendered) -> None:
+    """One place sets the timeouts and the retry of a dropped connection: no module
+    builds a Redis client or pool of its own."""
+    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
+    source = project.path / "src" / package
+    assert (source / "redis_clients.py").is_file() == uses_redis(project.answers)
+    builders = re.compile(r"\b(?:Redis|ConnectionPool)\.(?:from_url|from_pool)\(|\bRedis\(")
+    elsewhere = [
+        str(path.relative_to(source))
+        for path in source.rglob("*.py")
+        if path.name != "redis_clients.py" and builders.search(path.read_text())
+    ]
+    assert elsewhere == []
+
+
 def test_generated_suite_stops_with_a_clear_message_without_a_rabbitmq_server(
     project: Rendered,
 ) -> None:

@@ -5,9 +5,8 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from redis.asyncio import Redis
-
 from ..health.registry import HealthRegistry
+from ..redis_clients import async_redis
 from ..settings import Settings
 from .store import Cache
 
@@ -15,12 +14,7 @@ from .store import Cache
 @asynccontextmanager
 async def cache(settings: Settings, health: HealthRegistry) -> AsyncIterator[Mapping[str, Any]]:
     """Connections are made on first use; a Redis that is down does not stop start-up."""
-    client = Redis.from_url(
-        settings.redis_url.get_secret_value(),
-        socket_timeout=settings.redis_timeout_seconds,
-        socket_connect_timeout=settings.redis_timeout_seconds,
-        health_check_interval=30,
-    )
+    client = async_redis(settings)
 
     async def ping() -> None:
         await client.ping()
