@@ -12,6 +12,7 @@ it was measured before the database option existed).
 """
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -72,6 +73,56 @@ elif sys.argv[1] == "traced":  # tracing on, every span through the batch proces
     install_tracing(app, settings, exporter=Discard())
 import uvicorn
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_config=None, access_log=False)
+"""
+
+
+# Each middleware layer's cost, in process: the app is called directly (no server, no
+# sockets), so what is compared is only the stack. Prints microseconds a request for the
+# bare app, the full stack, and the stack without each layer in turn (best of 7 x 3000).
+LAYERS_APP = """
+import asyncio, sys, time
+from bench_service.app import create_app
+from bench_service.settings import Settings
+
+def app_without(layer):
+    app = create_app(Settings(_env_file=None, environment="production", secret_key="b" * 48))
+    if layer == "all":
+        app.user_middleware.clear()
+    elif layer:
+        app.user_middleware[:] = [m for m in app.user_middleware if m.cls.__name__ != layer]
+    return app
+
+SCOPE = {
+    "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+    "scheme": "http", "path": "/health/live", "raw_path": b"/health/live", "query_string": b"",
+    "root_path": "", "headers": [(b"host", b"127.0.0.1:8000")],
+    "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000),
+}
+
+async def request(app):
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+    async def send(message):
+        pass
+    await app(dict(SCOPE), receive, send)
+
+async def main():
+    layers = [m.cls.__name__ for m in app_without(None).user_middleware]
+    apps = {"full": app_without(None), "bare": app_without("all")}
+    apps |= {f"without {layer}": app_without(layer) for layer in layers}
+    for app in apps.values():
+        for _ in range(200):
+            await request(app)
+    best = dict.fromkeys(apps, float("inf"))
+    for _ in range(7):
+        for name, app in apps.items():
+            started = time.perf_counter()
+            for _ in range(3000):
+                await request(app)
+            best[name] = min(best[name], (time.perf_counter() - started) / 3000 * 1e6)
+    print(repr({name: round(micros, 1) for name, micros in best.items()}))
+
+asyncio.run(main())
 """
 
 
@@ -312,6 +363,14 @@ def bench_metrics(project: Path) -> dict[str, float]:
     return side_by_side(project, "without-metrics", paths, "metrics_middleware", rounds=9)
 
 
+def bench_middleware_layers(project: Path) -> dict[str, float]:
+    """Microseconds a `/health/live` request spends in the app, in process, per variant."""
+    python = str(project / ".venv/bin/python")
+    output = run([python, "-c", LAYERS_APP], cwd=project)
+    micros: dict[str, float] = ast.literal_eval(output.strip().splitlines()[-1])
+    return {f"layers_us_{name.replace(' ', '_')}": value for name, value in micros.items()}
+
+
 def bench_tracing(workdir: Path) -> dict[str, float]:
     """A project with `opentelemetry`: tracing on (an exporter that discards the spans,
     behind the real batch processor) and off (no endpoint, the default), side by side.
@@ -391,6 +450,7 @@ def main() -> None:
             figures |= bench_http(project)
         if not options.skip_metrics:
             figures |= bench_metrics(project)
+            figures |= bench_middleware_layers(project)
         if not options.skip_tracing:
             figures |= bench_tracing(workdir)
         if not options.skip_docker:
