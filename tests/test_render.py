@@ -362,9 +362,10 @@ def test_generated_suite_stops_with_a_clear_message_without_a_redis_server(
     assert_suite_asks_for(project, "TEST_REDIS_URL", suite if uses_redis(project.answers) else None)
 
 
-def test_every_redis_client_is_made_in_redis_clients(project: Rendered) -> None:
-    """One place sets the timeouts and the retry of a dropped connection: no module
-    builds a Redis client or pool of its own."""
+def test_the_services_own_redis_clients_are_made_in_redis_clients(project: Rendered) -> None:
+    """One place sets the timeouts and the retry of a dropped connection: no module of
+    the service builds a Redis client or pool of its own (the frameworks' own
+    connections, configured by URL, are theirs)."""
     package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
     source = project.path / "src" / package
     assert (source / "redis_clients.py").is_file() == uses_redis(project.answers)
