@@ -42,7 +42,16 @@ class Rendered:
 
     def run(self, *command: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """Run a command in the project; fail the test with its output when it fails."""
-        result = run_in(self.path, command, timeout=timeout, env=self.env)
+        try:
+            result = run_in(self.path, command, timeout=timeout, env=self.env)
+        except subprocess.TimeoutExpired as stuck:  # say what it printed before it stuck
+            printed = [
+                part.decode(errors="replace") if isinstance(part, bytes) else part or ""
+                for part in (stuck.stdout, stuck.stderr)
+            ]
+            pytest.fail(
+                f"`{' '.join(command)}` ran over {timeout} s in {self.path}:\n" + "\n".join(printed)
+            )
         if result.returncode != 0:
             pytest.fail(
                 f"`{' '.join(command)}` failed in {self.path}:\n{result.stdout}\n{result.stderr}"
