@@ -46,6 +46,11 @@ def text_files(root: Path) -> Iterator[Path]:
             yield path
 
 
+def package_name(project: Rendered) -> str:
+    name: str = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
+    return name
+
+
 def test_matrix_covers_every_python_version_and_license() -> None:
     assert {a.get("python_version", "3.13") for a in RENDER_MATRIX.values()} == set(PYTHON_VERSIONS)
     assert {a.get("license", "MIT") for a in RENDER_MATRIX.values()} == set(LICENSES)
@@ -181,7 +186,7 @@ def test_compose_services_follow_the_database_cache_and_worker_answers(project: 
     database = project.answers.get("database", "postgresql")
     worker = project.answers.get("worker", "none")
     http_port = project.answers.get("http_port", 8000)
-    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
+    package = package_name(project)
     worker_module = f"{package}.jobs.worker"
     compose = yaml.safe_load((project.path / "compose.yaml").read_text())
     services = compose["services"]
@@ -267,7 +272,7 @@ def test_compose_services_follow_the_database_cache_and_worker_answers(project: 
 
 def setting_from_env_file(project: Rendered, name: str) -> str:
     """A secret setting as the generated service reads it from the rendered `.env`."""
-    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
+    package = package_name(project)
     script = (
         f"from {package}.settings import load_settings\n"
         f"print(load_settings(secret_key='x' * 40).{name}.get_secret_value())"
@@ -366,7 +371,7 @@ def test_the_services_own_redis_clients_are_made_in_redis_clients(project: Rende
     """One place sets the timeouts and the retry of a dropped connection: no module of
     the service builds a Redis client or pool of its own (the frameworks' own
     connections, configured by URL, are theirs)."""
-    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
+    package = package_name(project)
     source = project.path / "src" / package
     assert (source / "redis_clients.py").is_file() == uses_redis(project.answers)
     builders = re.compile(r"\b(?:Redis|ConnectionPool)\.(?:from_url|from_pool)\(|\bRedis\(")
@@ -402,7 +407,7 @@ def test_dashboard_and_alerts_use_only_metrics_the_service_exports(project: Rend
     if not monitors_with(project.answers, "prometheus"):
         assert "prometheus" not in (project.path / "pyproject.toml").read_text()
         return
-    package = yaml.safe_load((project.path / ".copier-answers.yml").read_text())["package_name"]
+    package = package_name(project)
     exported = exported_sample_names(project, package) | PROMETHEUS_SERIES
     dashboard = json.loads((project.path / "deploy/grafana/dashboards/service.json").read_text())
     assert dashboard["title"] == project.answers["project_name"]

@@ -94,6 +94,13 @@ def commit_typical_user_edits(project: Path) -> None:
     git(project, "commit", "--quiet", "-m", "Our own changes")
 
 
+def assert_typical_user_edits_kept(project: Path) -> None:
+    """The new endpoint and the changed setting default survived."""
+    package = project / "src/orders_service"
+    assert (package / "api/v1/orders.py").exists()
+    assert "default=4_194_304" in (package / "settings.py").read_text()
+
+
 @pytest.fixture(scope="module")
 def updated(template_history: Path, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     project = generate(template_history, tmp_path_factory.mktemp("update") / "orders-service", OLD)
@@ -200,8 +207,7 @@ def test_changing_an_answer_rewrites_what_depends_on_it(
     assert "EXPOSE 9090" in (project.path / "Dockerfile").read_text()
     assert "http_port: 9090" in (project.path / ".copier-answers.yml").read_text()
     assert f"_commit: {OLD}" in (project.path / ".copier-answers.yml").read_text()
-    assert "default=4_194_304" in (project.path / "src/orders_service/settings.py").read_text()
-    assert (project.path / "src/orders_service/api/v1/orders.py").exists()
+    assert_typical_user_edits_kept(project.path)
 
 
 def test_adding_a_database_later_adds_its_files_and_keeps_the_users(
@@ -214,8 +220,7 @@ def test_adding_a_database_later_adds_its_files_and_keeps_the_users(
     for added in ("alembic.ini", "src/orders_service/items/router.py", "scripts/db-backup.sh"):
         assert (project.path / added).exists(), added
     assert "  migrate:\n" in (project.path / "compose.yaml").read_text()
-    assert (project.path / "src/orders_service/api/v1/orders.py").exists()
-    assert "default=4_194_304" in (project.path / "src/orders_service/settings.py").read_text()
+    assert_typical_user_edits_kept(project.path)
     # The user's router line and the template's items router touch the same lines.
     assert conflict_leftovers(project.path) == ["src/orders_service/api/v1/__init__.py"]
     routers = (project.path / "src/orders_service/api/v1/__init__.py").read_text()
@@ -242,8 +247,7 @@ def test_switching_the_cache_on_later_adds_redis_and_keeps_the_users_edits(
         in (project.path / "src/orders_service/items/router.py").read_text()
     )
     # The user's own work is still there.
-    assert (project.path / "src/orders_service/api/v1/orders.py").exists()
-    assert "default=4_194_304" in (project.path / "src/orders_service/settings.py").read_text()
+    assert_typical_user_edits_kept(project.path)
     # .env is never overwritten; it gains the new variables, with a fresh password.
     env = (project.path / ".env").read_text()
     assert re.search(r"^REDIS_PASSWORD=[\w-]{48,}$", env, re.MULTILINE), env
@@ -268,8 +272,7 @@ def test_turning_tracing_and_error_reporting_on_later_keeps_the_users_edits(
     assert (package / "error_reporting.py").exists()
     assert "install_tracing(app, settings)" in (package / "app.py").read_text()
     assert "trace_queries(engine)" in (package / "database/resource.py").read_text()
-    assert "default=4_194_304" in (package / "settings.py").read_text()
-    assert (package / "api/v1/orders.py").exists()
+    assert_typical_user_edits_kept(project.path)
     # .env gains the new variables, empty: both stay off until configured.
     env = (project.path / ".env").read_text()
     assert re.search(r"^OTEL_EXPORTER_OTLP_ENDPOINT=$", env, re.MULTILINE), env
