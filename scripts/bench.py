@@ -169,47 +169,87 @@ def bench_copy(workdir: Path, rounds: int = 5) -> dict[str, float]:
     }
 
 
-def bench_update(workdir: Path, rounds: int = 3) -> dict[str, float]:
-    """`copier update` of a default project between two releases, without tasks."""
+# copier's own floor on a machine: a template of one file, updated the same way.
+ONE_FILE_TEMPLATE = {
+    "copier.yml": "_subdirectory: template\nname:\n  type: str\n  default: floor\n",
+    "template/README.md.jinja": "{{ name }}\n",
+    "template/{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers | to_nice_yaml }}",
+}
+# Where copier's temporary clones and renders go in the tmpfs figure.
+TMPFS = Path("/dev/shm")
+
+
+def git(repo: Path, *args: str) -> str:
+    identity = ["-c", "user.name=Slipway Bench", "-c", "user.email=bench@example.com"]
+    return run(["git", *identity, *args], cwd=repo)
+
+
+def slipway_history(repo: Path) -> Path:
+    """This template as release 0.1.0, and 0.2.0 with one documentation change."""
     sys.path.insert(0, str(TEMPLATE_DIR))
     from tests.history import build_history  # the test suite's helper, importable from here
 
-    def document_a_change(repo: Path) -> None:
-        operations = repo / "template/docs/OPERATIONS.md.jinja"
+    def document_a_change(release: Path) -> None:
+        operations = release / "template/docs/OPERATIONS.md.jinja"
         operations.write_text(operations.read_text() + "\nA note added in 0.2.0.\n")
 
-    template = build_history(workdir / "history", [("0.1.0", []), ("0.2.0", [document_a_change])])
-    durations = []
-    for index in range(rounds):
-        project = workdir / f"u{index}"
-        run(
-            [
-                "copier",
-                "copy",
-                "--trust",
-                "--defaults",
-                "--quiet",
-                "--vcs-ref=0.1.0",
-                *DEFAULT_ANSWERS,
-                str(template),
-                str(project),
-            ],
-            cwd=workdir,
-        )
-        update = [
-            "copier",
-            "update",
-            "--trust",
-            "--defaults",
-            "--quiet",
-            "--skip-tasks",
-            "--vcs-ref=0.2.0",
-            str(project),
-        ]
-        started = time.perf_counter()
-        run(update, cwd=workdir)
-        durations.append(time.perf_counter() - started)
-    return {"update_seconds_median": round(statistics.median(durations), 2)}
+    return build_history(repo, [("0.1.0", []), ("0.2.0", [document_a_change])])
+
+
+def one_file_history(repo: Path) -> Path:
+    repo.mkdir()
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    for relative, text in ONE_FILE_TEMPLATE.items():
+        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+        (repo / relative).write_text(text)
+    readme = repo / "template/README.md.jinja"
+    for release, change in (("0.1.0", ""), ("0.2.0", "A line added in 0.2.0.\n")):
+        readme.write_text(readme.read_text() + change)
+        git(repo, "add", "-A")
+        git(repo, "commit", "--quiet", "-m", release)
+        git(repo, "tag", release)
+    return repo
+
+
+def project_of_first_release(template: Path, project: Path, answers: Sequence[str]) -> Path:
+    """`copier copy` of release 0.1.0, committed (Slipway's post-copy task commits too)."""
+    copy = ["copier", "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=0.1.0"]
+    run([*copy, *answers, str(template), str(project)], cwd=project.parent)
+    git(project, "init", "--quiet")
+    git(project, "add", "-A")
+    git(project, "commit", "--quiet", "--allow-empty", "-m", "Generated")
+    return project
+
+
+def update_to_next_release(project: Path, env: dict[str, str]) -> float:
+    """Seconds for `copier update` to 0.2.0, without tasks; the project is reset after."""
+    update = ["copier", "update", "--trust", "--defaults", "--quiet", "--skip-tasks"]
+    seconds = timed(lambda: run([*update, "--vcs-ref=0.2.0", str(project)], project, env=env))
+    git(project, "reset", "--hard", "--quiet")
+    git(project, "clean", "-d", "--force", "--quiet")
+    return seconds
+
+
+def bench_update(workdir: Path, rounds: int = 3) -> dict[str, float]:
+    """`copier update` of a default project between two releases, without tasks. Beside it,
+    in the same rounds so that a machine's drift hits all alike: the same update with
+    copier's temporary clones and renders on tmpfs, and the update of a one-file template
+    (what copier and the machine cost whatever the template)."""
+    slipway = project_of_first_release(
+        slipway_history(workdir / "history"), workdir / "slipway", DEFAULT_ANSWERS
+    )
+    one_file = project_of_first_release(
+        one_file_history(workdir / "one-file-history"), workdir / "one-file", []
+    )
+    variants: dict[str, tuple[Path, dict[str, str]]] = {"update_seconds_median": (slipway, {})}
+    if TMPFS.is_dir():
+        variants["update_tmpfs_seconds_median"] = (slipway, {"TMPDIR": str(TMPFS)})
+    variants["update_one_file_template_seconds_median"] = (one_file, {})
+    durations: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, (project, env) in variants.items():
+            durations[name].append(update_to_next_release(project, env))
+    return {name: round(statistics.median(values), 2) for name, values in durations.items()}
 
 
 def image_size(name: str) -> int:
