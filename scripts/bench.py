@@ -193,7 +193,16 @@ def slipway_history(repo: Path) -> Path:
         operations = release / "template/docs/OPERATIONS.md.jinja"
         operations.write_text(operations.read_text() + "\nA note added in 0.2.0.\n")
 
-    return build_history(repo, [("0.1.0", []), ("0.2.0", [document_a_change])])
+    build_history(repo, [("0.1.0", []), ("0.2.0", [document_a_change])])
+    return packed(repo)
+
+
+def packed(repo: Path) -> Path:
+    """The repository's objects in one pack, as a template fetched from a remote has
+    them: copier clones the template five times an update, and loose objects cost a
+    folder each on every clone."""
+    git(repo, "gc", "--quiet", "--prune=now")
+    return repo
 
 
 def one_file_history(repo: Path) -> Path:
@@ -208,7 +217,7 @@ def one_file_history(repo: Path) -> Path:
         git(repo, "add", "-A")
         git(repo, "commit", "--quiet", "-m", release)
         git(repo, "tag", release)
-    return repo
+    return packed(repo)
 
 
 def project_of_first_release(template: Path, project: Path, answers: Sequence[str]) -> Path:
