@@ -20,6 +20,29 @@ from validation import LEVELS, validate
 
 SETUP_STEPS = (write_env_file, lock_dependencies, create_repository)
 
+READY = """
+{name} is ready in {project}.
+
+Next steps:
+  cd {project}
+  make install        # uv sync: the virtual environment with dev tools
+  make check          # lint, types and tests
+  make up             # build the image and start the stack on port {port}
+
+Secrets live in .env (generated, git-ignored). Pull template fixes later with
+`copier update --trust`; see README.md, "Updating from the template".
+"""
+
+NOT_FINISHED = """
+{name} was generated in {project}, but its set-up is not finished:
+it has no uv.lock (`uv lock` failed or could not run; see above), and
+`make install` and the image build need one. Once the cause is fixed, run:
+
+  cd {project} && uv lock && make install
+
+then `make check` and `make up`, as the project's README says.
+"""
+
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Read the command line copier passes."""
@@ -62,6 +85,17 @@ def keep_answers(project: Path) -> None:
     say("add `-d post_copy_validation=static` (or `none`) to leave out the check that failed.")
 
 
+def closing_message(project: Path) -> str:
+    """What to do next: the usual steps, or the one command that finishes the set-up."""
+    answers = read_answers(project)
+    message = READY if (project / "uv.lock").is_file() else NOT_FINISHED
+    return message.format(
+        name=answers.get("project_name", project.name),
+        project=project,
+        port=answers.get("http_port", 8000),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the hook in the current directory; 1 when a step or check failed."""
     level = parse_args(argv).validation
@@ -76,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if not failures:
         say("post-copy steps done")
+        print(closing_message(project), flush=True)
         return 0
     names = ", ".join(failure.name for failure in failures)
     say(f"{len(failures)} failed: {names}")

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import post_copy
 import pytest
+import yaml
 from console import run_command, tail
 
+from ..conftest import TEMPLATE_DIR
 from .conftest import ANSWERS, HOOKS_DIR
 from .fakes import FakeTools
 
@@ -26,13 +28,19 @@ def kept_answers() -> list[Path]:
 
 
 def test_clean_project_exits_0_and_keeps_no_answers(
-    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    project: Path,
+    tools: FakeTools,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    tools.add("uv", ": > uv.lock")  # what `uv lock` leaves behind
     assert run_hook(project, monkeypatch, "--validation", "static") == 0
 
-    printed = capsys.readouterr().out
-    assert printed.splitlines()[-1] == "slipway: post-copy steps done"
-    assert all(line.startswith("slipway: ") for line in printed.splitlines())
+    steps, _, closing = capsys.readouterr().out.partition("\n\n")
+    assert steps.splitlines()[-1] == "slipway: post-copy steps done"
+    assert all(line.startswith("slipway: ") for line in steps.splitlines())
+    assert "is ready in" in closing
+    assert "make install" in closing
     assert (project / ".env").exists()
     assert kept_answers() == []
 
@@ -67,6 +75,11 @@ def test_failed_uv_lock_warns_and_keeps_the_project(
     assert "WARN  uv lock" in printed
     assert "| error: no index reachable" in printed
     assert "the project is kept: run `uv lock`" in printed
+    closing = printed.rsplit("post-copy steps done", 1)[-1]
+    assert "is ready" not in closing
+    assert "its set-up is not finished" in closing
+    assert "it has no uv.lock" in closing
+    assert f"cd {project} && uv lock && make install" in closing
     assert "Initial commit from Slipway template" in printed
     assert kept_answers() == []
 
@@ -135,3 +148,9 @@ def test_hook_runs_as_a_script(
     assert "Traceback" not in completed.stdout + completed.stderr
     assert expected in completed.stdout.splitlines()
     assert "slipway: skip  uv not found" in completed.stdout
+
+
+def test_copier_prints_no_closing_message_of_its_own() -> None:
+    # Only the task knows whether the set-up worked; a static message would claim it did.
+    questions = yaml.safe_load((TEMPLATE_DIR / "copier.yml").read_text())
+    assert "_message_after_copy" not in questions
