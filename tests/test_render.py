@@ -138,6 +138,13 @@ def test_ruff_check_is_clean(project: Rendered) -> None:
     project.run("uv", "run", "--frozen", "ruff", "check", ".")
 
 
+def test_make_ignores_a_virtual_environment_active_in_the_shell(project: Rendered) -> None:
+    other = project.path.parent / "copier-venv"
+    result = run_in(project.path, ["make", "lint"], env={"VIRTUAL_ENV": str(other)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "VIRTUAL_ENV" not in result.stdout + result.stderr
+
+
 def test_mypy_strict_is_clean(project: Rendered) -> None:
     result = project.run("uv", "run", "--frozen", "mypy", "--strict")
     assert "Success: no issues found" in result.stdout
