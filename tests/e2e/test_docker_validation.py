@@ -3,6 +3,7 @@ stack and probes it in a real container. Needs a Docker engine: without one thes
 fail, they never skip (tests/e2e/standins.sh prepares one, offline)."""
 
 import json
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -112,6 +113,18 @@ def test_hook_output_names_each_check(validated: Validation) -> None:
     output = validated.output
     for check in ("compose config", "hadolint", "smoke"):
         assert check in output
+
+
+def test_the_docker_validation_says_each_step_as_it_happens(validated: Validation) -> None:
+    steps = re.findall(r"^slipway: smoke: +[\d.]+ s  (.+)$", validated.output, re.MULTILINE)
+    assert steps[0].startswith("building the image")
+    assert any(step.startswith("image built in") for step in steps)
+    starting = next(step for step in steps if step.startswith("starting "))
+    assert {"api", "db", "migrate"} <= set(re.findall(r"[a-z]+", starting))
+    assert "db: running (healthy)" in steps
+    assert "api: running (healthy)" in steps
+    assert "probing GET /health/ready" in steps
+    assert steps[-1] == "stopping the stack (docker compose down --volumes)"
 
 
 def test_a_failing_build_names_the_check_and_keeps_the_answers(

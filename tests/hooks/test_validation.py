@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 import validation
-from console import Failure, Passed, Skipped
+from console import Failure, Passed, Skipped, stream_command
 from validation import (
     check_compose,
     check_dockerfile,
@@ -234,9 +234,42 @@ def test_docker_level_runs_the_smoke_test_with_the_callers_environment(
     tools.add("uv", 'echo "$PYTHON_IMAGE $SMOKE_REPORT_PATH" > "$0.log"')
 
     assert validate(project, "docker") == []
-    assert "uv run --frozen pytest -m smoke -p no:cacheprovider -q --tb=short -x" in tools.calls()
+    assert (
+        "uv run --frozen pytest -m smoke -p no:cacheprovider -q --tb=short -x -s" in tools.calls()
+    )
     passed = (tools.bin_dir / "uv.log").read_text().strip()
     assert passed == "slipway-standin/python:3.13 /tmp/smoke.json"
+
+
+def test_the_smoke_tests_steps_are_shown_as_they_happen(project: Path, tools: FakeTools) -> None:
+    add_docker(tools)
+    # Each step is printed before the next starts; the hook must show it then, not at the end.
+    tools.add(
+        "uv",
+        'echo "smoke:   0.0 s  building the image"; echo "noise"; '
+        'while [ ! -f "$0.go" ]; do :; done; echo "smoke:   9.9 s  stack healthy"',
+    )
+    shown: list[str] = []
+    release = tools.bin_dir / "uv.go"
+
+    def relay_then_release(line: str) -> None:
+        shown.append(line)
+        release.touch()
+
+    outcome = stream_command(["uv"], project, 30, relay_then_release, "smoke: ")
+
+    assert outcome.ok
+    assert shown == ["smoke:   0.0 s  building the image", "smoke:   9.9 s  stack healthy"]
+    assert "noise" in outcome.output  # kept for a failure's tail, not shown
+
+
+def test_a_smoke_test_that_runs_over_is_stopped_with_what_it_printed(
+    project: Path, tools: FakeTools
+) -> None:
+    tools.add("uv", f'echo "smoke:   0.0 s  building the image"; exec {SLEEP} 30')
+    outcome = stream_command(["uv"], project, 0.5, lambda _line: None, "smoke: ")
+    assert outcome.error == "timed out after 0.5 s"
+    assert "building the image" in outcome.output
 
 
 def test_failed_smoke_test_shows_the_tail_of_its_output(project: Path, tools: FakeTools) -> None:
