@@ -121,20 +121,24 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def _body_timed_out(self) -> None:
         self.deadline = None
-        if self.cycle is not None and not self.cycle.response_started:
-            self._refuse(408, ErrorCode.REQUEST_TIMEOUT, None)
-        else:
-            self.transport.close()
+        self._refuse(408, ErrorCode.REQUEST_TIMEOUT, None)
 
     def _refuse(self, status: int, code: ErrorCode, message: str | None) -> None:
         """Answer in the envelope and close, reading a bounded rest so the client reads it."""
         self._disarm()
-        if self.cycle is not None and not self.cycle.response_complete:
-            # The app still handling this request sees a disconnect; what it sends is dropped.
-            self.cycle.disconnected = True
-            self.cycle.message_event.set()
+        cycle = self.cycle  # the request whose body is read, or the one before this head
+        if cycle is not None and self.reading_head and not cycle.response_complete:
+            self.transport.close()  # an answer now would be taken for the previous request's
+            return
+        if cycle is not None and not self.reading_head:
+            if cycle.response_started:
+                self.transport.close()  # this request has (the start of) an answer already
+                return
+            cycle.disconnected = True  # the app waiting for this body sees a disconnect
+            cycle.message_event.set()
         request_id = accepted_request_id(None)
-        body = json.dumps(envelope(code, message=message, request_id=request_id)).encode()
+        error = envelope(code, message=message, request_id=request_id)
+        body = json.dumps(error, separators=(",", ":")).encode()
         headers = [
             *self.server_state.default_headers,
             *raw_headers(API_HEADERS),
