@@ -1,7 +1,7 @@
 """Measure Slipway's budgets (docs/BUDGETS.md) on this machine and print them.
 
 Usage: python scripts/bench.py [--skip-docker] [--skip-http] [--skip-metrics] [--skip-tracing]
-                              [--skip-database] [--skip-jobs]
+                              [--skip-database] [--skip-jobs] [--skip-bounds]
 Needs what `bash scripts/test.sh` sets up: copier and uv on PATH, a Docker engine with
 Compose v2 and the stand-in images (PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE), wrk for
 the HTTP comparison, and a PostgreSQL server for the generated suite (TEST_DATABASE_URL).
@@ -16,12 +16,14 @@ import ast
 import json
 import os
 import re
+import select
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -412,6 +414,94 @@ def bench_metrics(project: Path) -> dict[str, float]:
     return side_by_side(project, "without-metrics", paths, "metrics_middleware", rounds=9)
 
 
+# Twenty of these, sent at once, took a service without header bounds from 126 to 392 MB.
+OVERSIZED_HEAD = b"GET /health/live HTTP/1.1\r\nHost: bench\r\nX-Big: " + b"a" * 10_000_000
+
+
+def memory_kib(pid: int, field: str) -> int:
+    """A process's VmRSS (resident now) or VmHWM (the most it has been resident), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    sys.exit(f"/proc/{pid}/status has no {field}")
+
+
+def send_oversized_head(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        try:
+            sock.sendall(OVERSIZED_HEAD)
+            while sock.recv(65536):
+                pass
+        except OSError:
+            pass  # refused and closed before it was all sent: what a bound does
+
+
+def bench_connection_bounds(
+    project: Path, idle: int = 200, oversized: int = 20
+) -> dict[str, float]:
+    """RSS of the running service (`python -m`, one worker, default bounds) at rest, with
+    `idle` connections open that send nothing, and after `oversized` clients each sent a
+    10 MB header at once; each as a ratio to the figure at rest of the same run. Also
+    how long the service kept the idle connections open."""
+    port = free_port()
+    env = {
+        "ENVIRONMENT": "test",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "METRICS_PORT": str(free_port()),
+        "WEB_CONCURRENCY": "1",
+        "LOG_LEVEL": "ERROR",
+    }
+    server = subprocess.Popen(
+        [str(project / ".venv/bin/python"), "-m", "bench_service"],
+        cwd=project,
+        env={**ENV, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    live = f"http://127.0.0.1:{port}/health/live"
+    try:
+        wait_until_answering(live)
+        for _ in range(200):  # warm: the figure at rest is that of a service that has served
+            with urllib.request.urlopen(live, timeout=5):
+                pass
+        at_rest = memory_kib(server.pid, "VmRSS")
+        opened = time.monotonic()
+        connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(idle)]
+        with urllib.request.urlopen(live, timeout=5):  # answered: the idle ones are accepted
+            pass
+        with_idle = memory_kib(server.pid, "VmRSS")
+        still_open = set(connections)
+        while still_open and time.monotonic() - opened < 120:
+            readable, _, _ = select.select(list(still_open), [], [], 1)
+            for sock in readable:
+                sock.recv(1)  # b"" (or a reset): the service closed it
+                still_open.discard(sock)
+        idle_closed_after = time.monotonic() - opened
+        for sock in connections:
+            sock.close()
+        threads = [
+            threading.Thread(target=send_oversized_head, args=(port,)) for _ in range(oversized)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        after_oversized = memory_kib(server.pid, "VmRSS")
+        peak = memory_kib(server.pid, "VmHWM")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "rss_at_rest_mb": round(at_rest / 1024, 1),
+        f"rss_with_{idle}_idle_connections_ratio": round(with_idle / at_rest, 3),
+        f"rss_after_{oversized}_oversized_headers_ratio": round(after_oversized / at_rest, 3),
+        "rss_peak_ratio": round(peak / at_rest, 3),
+        f"{idle}_idle_connections_still_open": len(still_open),
+        f"{idle}_idle_connections_closed_after_seconds": round(idle_closed_after, 1),
+    }
+
+
 def bench_middleware_layers(project: Path) -> dict[str, float]:
     """Microseconds a `/health/live` request spends in the app, in process, per variant."""
     python = str(project / ".venv/bin/python")
@@ -486,6 +576,7 @@ def main() -> None:
     parser.add_argument("--skip-tracing", action="store_true")
     parser.add_argument("--skip-database", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true")
+    parser.add_argument("--skip-bounds", action="store_true")
     options = parser.parse_args()
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="slipway-bench-") as tmp:
@@ -500,6 +591,8 @@ def main() -> None:
         if not options.skip_metrics:
             figures |= bench_metrics(project)
             figures |= bench_middleware_layers(project)
+        if not options.skip_bounds:
+            figures |= bench_connection_bounds(project)
         if not options.skip_tracing:
             figures |= bench_tracing(workdir)
         if not options.skip_docker:

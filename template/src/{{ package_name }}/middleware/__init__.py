@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from ..settings import Environment, Settings
 from .access_log import AccessLogMiddleware
 from .body_limit import BodySizeLimitMiddleware
+from .concurrency_limit import ConcurrencyLimitMiddleware
 from .cors import EnvelopeCORSMiddleware
 from .request_id import RequestIdMiddleware
 from .security_headers import SecurityHeadersMiddleware
@@ -14,12 +15,22 @@ from .unhandled_errors import UnhandledErrorMiddleware
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Add the stack; the last one added runs first, so read this bottom-up."""
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_drain_bytes=settings.max_drain_bytes,
+    )
     if "*" not in settings.trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     app.add_middleware(
         UnhandledErrorMiddleware,
         expose_details=settings.environment is Environment.DEVELOPMENT,
+    )
+    # Inside CORS, so that browsers can read the 503; liveness is never refused for load.
+    app.add_middleware(
+        ConcurrencyLimitMiddleware,
+        max_requests=settings.max_concurrent_requests,
+        exempt_paths=["/health/live"],
     )
     if settings.cors_origins:  # outside the error guard, so a 500 carries CORS headers too
         app.add_middleware(

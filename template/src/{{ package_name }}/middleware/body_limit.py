@@ -1,4 +1,10 @@
-"""Refuse request bodies above a size limit with 413, declared or streamed."""
+"""Refuse request bodies above a size limit with 413, declared or streamed.
+
+Clients such as urllib and requests send the whole body before they read the answer: a
+connection closed with their body unread is reset, and they see a broken pipe instead
+of the 413. So the rest of a refused body is read and discarded first, up to
+`max_drain_bytes`, and the 413 closes the connection.
+"""
 
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
@@ -8,11 +14,14 @@ from ..errors import ErrorCode, envelope
 from ..request_context import request_id_from_scope
 from .headers import header_value
 
+CLOSE = {"Connection": "close"}
+
 
 class BodySizeLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_drain_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_drain_bytes = max_drain_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -20,6 +29,10 @@ class BodySizeLimitMiddleware:
             return
         declared = header_value(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            # A client that waits for `100 Continue` has sent no body: answer at once.
+            waits_to_send = (header_value(scope, b"expect") or "").lower() == "100-continue"
+            if int(declared) <= self.max_drain_bytes and not waits_to_send:
+                await drain(receive, self.max_drain_bytes)
             await self._refuse(scope, receive, send)
             return
         if (
@@ -37,9 +50,11 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    if message.get("more_body", False):
+                        await drain(receive, self.max_drain_bytes)
                     # An HTTPException, because FastAPI turns any other error raised while
                     # it reads the body into a 400; the handler renders it as code 413.
-                    raise HTTPException(status_code=413)
+                    raise HTTPException(status_code=413, headers=CLOSE)
             return message
 
         await self.app(scope, receive_within_limit, send)
@@ -50,4 +65,15 @@ class BodySizeLimitMiddleware:
             ErrorCode.PAYLOAD_TOO_LARGE,
             request_id=request_id_from_scope(scope),
         )
-        await JSONResponse(body, status_code=413)(scope, receive, send)
+        await JSONResponse(body, status_code=413, headers=CLOSE)(scope, receive, send)
+
+
+async def drain(receive: Receive, budget: int) -> None:
+    """Read and discard the rest of the body, up to `budget` bytes."""
+    while budget >= 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        budget -= len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
