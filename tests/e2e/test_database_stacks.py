@@ -35,6 +35,16 @@ from .conftest import (
     free_port,
     require_image,
 )
+from .faults import (
+    DEADLINE_MARGIN_SECONDS,
+    Load,
+    Outcome,
+    api_settings,
+    health_check_interval,
+    poll,
+    request_deadline,
+    timed_call,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -427,3 +437,103 @@ def test_a_job_enqueued_through_the_api_completes_in_the_worker(
     assert job["result"] == {"words": 6, "distinct_words": 4}
     logs = stack.compose("logs", "--no-color", "worker").stdout
     assert request_id in logs
+
+
+# Faults under load (issue 13): a dependency that stops answering (paused: a partition,
+# not a refused connection), and the database's own start-up. Last in the module, so that
+# a fault left behind by a failure cannot spoil the tests above.
+PAUSED_ROUTES = {  # what the clients ask for while the service is paused
+    "db": [("list", "GET", "/api/v1/items", None)],
+    "redis": [("job", "POST", "/api/v1/jobs/word-count", {"text": "paused redis"})],
+    "rabbitmq": [("job", "POST", "/api/v1/jobs/word-count", {"text": "paused broker"})],
+}
+
+
+def assert_answers_within_the_deadline(outcomes: list[Outcome], deadline: float) -> None:
+    """Every request ended within the deadline, with an answer that is not a 500."""
+    late = [
+        o for o in outcomes if o.status is None or o.seconds > deadline + DEADLINE_MARGIN_SECONDS
+    ]
+    assert not late, (
+        f"{len(late)} of {len(outcomes)} outlived the {deadline} s deadline: {late[:3]}"
+    )
+    errors = [o for o in outcomes if o.status is not None and o.status >= 500]
+    assert all(o.status in (503, 504) for o in errors), errors[:3]
+    for outcome in errors:
+        assert json.loads(outcome.body)["error"]["code"], outcome
+
+
+@pytest.mark.parametrize("paused", ["db", "redis", "rabbitmq"])
+def test_a_paused_dependency_bounds_every_request_and_recovers(
+    engine: docker.DockerClient, stack: Stack, paused: str
+) -> None:
+    if paused not in stack.compose("config", "--services").stdout.split():
+        assert (paused, stack.broker) == ("rabbitmq", "redis")
+        return
+    settings = api_settings(stack.project, stack.env)
+    deadline = request_deadline(settings)
+    readiness_within = health_check_interval(settings)
+    api = service_container(engine, stack, "api")
+    started_at = api.attrs["State"]["StartedAt"]
+    jobs_before = [stack.call("POST", "/api/v1/jobs/word-count", {"text": "before"})]
+    container = service_container(engine, stack, paused)
+    load = Load(stack.base_url, PAUSED_ROUTES[paused], timeout=deadline + 15).start()
+    container.pause()
+    paused_at = time.monotonic()
+    try:
+        readiness: list[Outcome] = []
+
+        def not_ready() -> bool:
+            readiness.append(timed_call(stack.base_url, "ready", "GET", "/health/ready", None, 15))
+            return readiness[-1].status == 503
+
+        became_not_ready = poll(not_ready, within=deadline + 5, what="readiness 503")
+        # Keep the dependency paused past one deadline, so requests in flight meet it.
+        poll(
+            lambda: time.monotonic() - paused_at > deadline + 2,
+            within=deadline + 5,
+            what="the pause outlasting a deadline",
+        )
+    finally:
+        container.unpause()
+        outcomes = load.stop()
+    print(f"\npaused {paused}: longest request {max(o.seconds for o in outcomes):.1f} s "
+          f"(deadline {deadline} s), readiness 503 after {became_not_ready:.1f} s")  # fmt: skip
+    assert_answers_within_the_deadline(outcomes, deadline)
+    assert became_not_ready <= readiness_within + DEADLINE_MARGIN_SECONDS, readiness
+    slow_checks = [o for o in readiness if o.seconds > settings["health_check_timeout_seconds"] + 1]
+    assert not slow_checks, slow_checks
+    # Recovery without a restart; every job accepted before or during the pause runs.
+    wait_for_status(stack, "/health/ready", 200, within=60)
+    api.reload()
+    assert api.attrs["State"]["StartedAt"] == started_at
+    if stack.worker != "none":
+        accepted = [r.json()["id"] for r in jobs_before if r.status == 202]
+        accepted += [
+            json.loads(o.body)["id"] for o in outcomes if o.label == "job" and o.status == 202
+        ]
+        for job_id in accepted:
+            job_path = f"/api/v1/jobs/{job_id}"
+            poll(lambda path=job_path: stack.get(path).json()["state"] == "succeeded",
+                 within=60, what=f"{job_path} succeeded")  # fmt: skip
+
+
+def test_no_500_while_the_database_starts_up(engine: docker.DockerClient, stack: Stack) -> None:
+    # Killed rather than stopped: the restart then recovers from the write-ahead log, which
+    # widens the window in which the server accepts connections but refuses queries.
+    stack.compose("kill", "db")
+    stack.compose("start", "db")
+    load = Load(stack.base_url, PAUSED_ROUTES["db"], clients=3, timeout=20).start()
+    try:
+        wait_for_status(stack, "/health/ready", 200, within=90)
+    finally:
+        outcomes = load.stop()
+    statuses = sorted({o.status for o in outcomes}, key=str)
+    print(
+        f"\nduring the database's start-up ({stack.database}): {len(outcomes)} requests, {statuses}"
+    )
+    assert [o for o in outcomes if o.status is None or (o.status >= 500 and o.status != 503)] == []
+    for outcome in outcomes:
+        if outcome.status == 503:
+            assert json.loads(outcome.body)["error"]["code"] == "service_unavailable", outcome
+    assert stack.get("/api/v1/items").status == 200
