@@ -159,3 +159,63 @@ def status_of(answer: bytes) -> int | None:
     """The status code of a raw HTTP answer, None without one."""
     first = answer.split(b"\r\n", 1)[0].split()
     return int(first[1]) if len(first) >= 2 and first[0].startswith(b"HTTP/") else None
+
+
+# What the settings may call the bound on a connection that sends nothing (or too slowly),
+# and the bound assumed while the running service has none.
+IDLE_BOUND_WORDS = ("idle", "keep_alive", "header_timeout", "slow_client")
+DEFAULT_IDLE_BOUND_SECONDS = 15.0
+
+RSS_SCRIPT = """
+import pathlib
+total = 0
+for status in pathlib.Path("/proc").glob("[0-9]*/status"):
+    try:
+        lines = status.read_text().splitlines()
+    except OSError:
+        continue
+    total += sum(int(line.split()[1]) for line in lines if line.startswith("VmRSS:"))
+print(total * 1024)
+"""
+
+
+def idle_connection_bound(settings: dict[str, Any]) -> float:
+    """The longest the api keeps a connection that sends no complete request."""
+    bounds = [
+        float(value)
+        for name, value in settings.items()
+        if any(word in name for word in IDLE_BOUND_WORDS) and isinstance(value, int | float)
+    ]
+    return max(bounds, default=DEFAULT_IDLE_BOUND_SECONDS)
+
+
+def container_rss_bytes(project: Path, env: dict[str, str], *compose_args: str) -> int:
+    """The resident memory of every process in the api container."""
+    result = subprocess.run(
+        ["docker", "compose", *compose_args, "exec", "-T", "api", "python", "-c", RSS_SCRIPT],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return int(result.stdout)
+
+
+def still_open(sockets: list[socket.socket]) -> list[socket.socket]:
+    """The sockets the server has not closed (a read would block, nothing arrived)."""
+    remaining = []
+    for sock in sockets:
+        try:
+            data = sock.recv(65536, socket.MSG_DONTWAIT | socket.MSG_PEEK)
+        except BlockingIOError:
+            remaining.append(sock)
+            continue
+        except OSError:  # reset: closed
+            continue
+        if data:  # an answer (408, 400): read it; the close follows
+            sock.recv(65536, socket.MSG_DONTWAIT)
+            remaining.append(sock)
+    return remaining
