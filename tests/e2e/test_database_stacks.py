@@ -443,7 +443,10 @@ def test_a_job_enqueued_through_the_api_completes_in_the_worker(
 # not a refused connection), and the database's own start-up. Last in the module, so that
 # a fault left behind by a failure cannot spoil the tests above.
 PAUSED_ROUTES = {  # what the clients ask for while the service is paused
-    "db": [("list", "GET", "/api/v1/items", None)],
+    "db": [
+        ("list", "GET", "/api/v1/items", None),
+        ("create", "POST", "/api/v1/items", {"name": "made while paused"}),
+    ],
     "redis": [("job", "POST", "/api/v1/jobs/word-count", {"text": "paused redis"})],
     "rabbitmq": [("job", "POST", "/api/v1/jobs/word-count", {"text": "paused broker"})],
 }
@@ -478,6 +481,8 @@ def test_a_paused_dependency_bounds_every_request_and_recovers(
     jobs_before = [stack.call("POST", "/api/v1/jobs/word-count", {"text": "before"})]
     container = service_container(engine, stack, paused)
     load = Load(stack.base_url, PAUSED_ROUTES[paused], timeout=deadline + 15).start()
+    # Under way first, as in service: the pool holds connections that the pause then stalls.
+    poll(lambda: len(load.outcomes) >= 3 * load.clients, within=30, what="the load under way")
     container.pause()
     paused_at = time.monotonic()
     try:
@@ -488,12 +493,10 @@ def test_a_paused_dependency_bounds_every_request_and_recovers(
             return readiness[-1].status == 503
 
         became_not_ready = poll(not_ready, within=deadline + 5, what="readiness 503")
-        # Keep the dependency paused past one deadline, so requests in flight meet it.
-        poll(
-            lambda: time.monotonic() - paused_at > deadline + 2,
-            within=deadline + 5,
-            what="the pause outlasting a deadline",
-        )
+        # Paused well past one deadline: a request left waiting on the dependency (it ends
+        # only when the pause does) is then told apart from one that met its deadline.
+        held = deadline + 2 * DEADLINE_MARGIN_SECONDS + 3
+        poll(lambda: time.monotonic() - paused_at > held, within=held + 5, what="the pause")
     finally:
         container.unpause()
         outcomes = load.stop()
