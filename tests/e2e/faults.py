@@ -209,13 +209,13 @@ def still_open(sockets: list[socket.socket]) -> list[socket.socket]:
     remaining = []
     for sock in sockets:
         try:
-            data = sock.recv(65536, socket.MSG_DONTWAIT | socket.MSG_PEEK)
+            data = sock.recv(65536, socket.MSG_PEEK)  # the sockets do not block
         except BlockingIOError:
             remaining.append(sock)
             continue
         except OSError:  # reset: closed
             continue
         if data:  # an answer (408, 400): read it; the close follows
-            sock.recv(65536, socket.MSG_DONTWAIT)
+            sock.recv(65536)
             remaining.append(sock)
     return remaining

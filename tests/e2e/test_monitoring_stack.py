@@ -236,6 +236,7 @@ def test_idle_connections_are_closed_and_cost_bounded_memory(stack: MonitoredSta
             sock = socket.create_connection(("127.0.0.1", api_port(stack)), timeout=5)
             if number % 2:  # half send the start of a request and never finish it
                 sock.sendall(b"GET /health/live HTTP/1.1\r\nHost: localhost\r\n")
+            sock.setblocking(False)  # still_open() looks without waiting
             connections.append(sock)
         held = container_rss_bytes(stack.project, stack.env)
         print(
