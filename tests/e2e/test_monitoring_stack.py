@@ -253,14 +253,20 @@ def test_idle_connections_are_closed_and_cost_bounded_memory(stack: MonitoredSta
             sock.close()
 
 
-def alert_state(stack: MonitoredStack, name: str) -> str:
-    """The state of an alert rule: inactive, pending or firing."""
+def alert_rule(stack: MonitoredStack, name: str) -> dict[str, Any]:
+    """The alert rule as Prometheus evaluates it: its state (inactive, pending, firing),
+    its `for:` (duration, in seconds) and its alerts."""
     for group in stack.prometheus_api("rules")["groups"]:
         for rule in group["rules"]:
             if rule["name"] == name:
-                state: str = rule["state"]
-                return state
+                found: dict[str, Any] = rule
+                return found
     raise AssertionError(f"no alert rule named {name}")
+
+
+def alert_state(stack: MonitoredStack, name: str) -> str:
+    state: str = alert_rule(stack, name)["state"]
+    return state
 
 
 # The stack's Prometheus, for the alert test: the shipped configuration and rules with
@@ -304,6 +310,10 @@ def test_api_not_ready_fires_while_the_database_is_stopped_and_resolves(
     try:
         up = stack.compose(*files, "up", "--detach", "--wait", "prometheus")
         assert up.returncode == 0, up.stderr
+        # Prometheus runs the shortened rule, and the alert is not already firing.
+        rule = alert_rule(stack, "ApiNotReady")
+        assert rule["duration"] == API_NOT_READY_FOR_SECONDS, rule
+        assert rule["state"] != "firing", rule
         assert stack.compose("stop", "db").returncode == 0
         fired = poll(
             lambda: alert_state(stack, "ApiNotReady") == "firing",
