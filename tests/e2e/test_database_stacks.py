@@ -511,14 +511,20 @@ def test_a_paused_dependency_bounds_every_request_and_recovers(
     api.reload()
     assert api.attrs["State"]["StartedAt"] == started_at
     if stack.worker != "none":
-        accepted = [r.json()["id"] for r in jobs_before if r.status == 202]
-        accepted += [
-            json.loads(o.body)["id"] for o in outcomes if o.label == "job" and o.status == 202
-        ]
-        for job_id in accepted:
-            job_path = f"/api/v1/jobs/{job_id}"
-            poll(lambda path=job_path: stack.get(path).json()["state"] == "succeeded",
-                 within=60, what=f"{job_path} succeeded")  # fmt: skip
+        accepted = {r.json()["id"]: "before the pause" for r in jobs_before if r.status == 202}
+        for outcome in outcomes:
+            if outcome.label == "job" and outcome.status == 202:
+                accepted[json.loads(outcome.body)["id"]] = f"{outcome.started - paused_at:+.1f} s"
+        for job_id, when in accepted.items():
+            assert_job_succeeds(stack, f"/api/v1/jobs/{job_id}", when, within=60)
+
+
+def assert_job_succeeds(stack: Stack, path: str, accepted: str, within: float) -> None:
+    """The job at `path` succeeds within `within` seconds; fails with its last state."""
+    deadline = time.monotonic() + within
+    while (job := stack.get(path).json())["state"] != "succeeded":
+        assert time.monotonic() < deadline, f"job accepted {accepted}, after {within} s: {job}"
+        time.sleep(0.5)
 
 
 def test_no_500_while_the_database_starts_up(engine: docker.DockerClient, stack: Stack) -> None:
