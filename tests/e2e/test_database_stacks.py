@@ -3,228 +3,31 @@ Compose stack (db, migrate, api; the PostgreSQL project also has the Redis cache
 ARQ worker, the MariaDB one a Celery worker on RabbitMQ with its results in Redis) from
 the offline stand-in images; the tests then drive the example resource and a job through
 the published port, back the database up and restore it with the generated scripts, and
-stop and start the database, Redis and RabbitMQ under the running api.
+stop and start the database, Redis and RabbitMQ under the running api. The stacks come
+from conftest.py; test_database_stacks_under_faults.py tries them under faults after.
 Needs a Docker engine: without one these tests fail, they never skip
 (tests/e2e/standins.sh prepares one, offline)."""
 
 import contextlib
-import json
-import os
 import secrets
-import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
-from docker.models.containers import Container
 
-from ..conftest import TOOL_ENV, in_a_group_of_its_own
 from .conftest import (
-    STANDIN_MARIADB_IMAGE,
-    STANDIN_POSTGRES_IMAGE,
-    STANDIN_PYTHON_IMAGE,
-    STANDIN_RABBITMQ_IMAGE,
-    STANDIN_REDIS_IMAGE,
-    copier_copy,
-    free_port,
-    require_image,
+    Response,
+    Stack,
+    output_of,
+    service_container,
+    wait_for_status,
+    wait_until_healthy,
 )
 
 pytestmark = pytest.mark.e2e
-
-# Per database: the compose variable that names the db service's image, and the stand-in.
-DB_IMAGES = {
-    "postgresql": ("POSTGRES_IMAGE", STANDIN_POSTGRES_IMAGE),
-    "mysql": ("MYSQL_IMAGE", STANDIN_MARIADB_IMAGE),
-}
-# The other components, switched on with one of them: api + PostgreSQL + Redis (cache and
-# jobs) + an asyncio worker is a common stack, and so is Celery on RabbitMQ.
-COMPONENTS = {
-    "postgresql": {"cache": "redis", "worker": "arq", "broker": "redis"},
-    "mysql": {"cache": "none", "worker": "celery", "broker": "rabbitmq"},
-}
-WAIT_TIMEOUT_SECONDS = 180
-# Seconds from `docker compose up --build --wait` until it returned with every service
-# healthy (image build included), per database; printed, never asserted.
-UP_TO_HEALTHY_SECONDS: dict[str, float] = {}
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: dict[str, str]
-    text: str
-
-    def json(self) -> Any:
-        return json.loads(self.text) if self.text else None
-
-
-@dataclass(frozen=True)
-class Stack:
-    """A running stack of a rendered project, and how to reach it."""
-
-    database: str
-    cache: str
-    worker: str
-    broker: str
-    project: Path
-    name: str
-    env: dict[str, str]
-    base_url: str
-
-    def run(self, *command: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        """Run a command in the project with the stack's environment; never fails itself."""
-        return subprocess.run(
-            list(command),
-            cwd=self.project,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    def compose(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        """`docker compose ARGS`; fail the test with its output when it fails."""
-        result = self.run("docker", "compose", *args, timeout=timeout)
-        if result.returncode != 0:
-            pytest.fail(f"`docker compose {' '.join(args)}` failed:\n{output_of(result)}")
-        return result
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        timeout: float = 20,
-        extra_headers: dict[str, str] | None = None,
-    ) -> Response:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.base_url + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json", **(extra_headers or {})},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                status, headers, raw = response.status, response.headers, response.read()
-        except urllib.error.HTTPError as error:
-            status, headers, raw = error.code, error.headers, error.read()
-        lowered = {key.lower(): value for key, value in headers.items()}
-        return Response(status, lowered, raw.decode())
-
-    def get(self, path: str) -> Response:
-        return self.call("GET", path)
-
-
-def output_of(result: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
-
-
-def service_container(engine: docker.DockerClient, stack: Stack, service: str) -> Container:
-    """The one container compose made for the service (running or exited)."""
-    labels = [f"com.docker.compose.project={stack.name}", f"com.docker.compose.service={service}"]
-    containers = engine.containers.list(all=True, filters={"label": labels})
-    assert len(containers) == 1, f"expected one {service} container, found {containers}"
-    return containers[0]
-
-
-def wait_for_status(stack: Stack, path: str, status: int, within: float) -> Response:
-    """Poll GET path until it answers status; fail with the last answer otherwise."""
-    deadline = time.monotonic() + within
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            last = stack.call("GET", path, timeout=5)
-        except OSError as error:  # not answering yet: refused, reset, timed out
-            last = error
-        if isinstance(last, Response) and last.status == status:
-            return last
-        time.sleep(0.5)
-    pytest.fail(f"GET {path} did not answer {status} within {within} s; last: {last}")
-
-
-def wait_until_healthy(container: Container, within: float) -> None:
-    deadline = time.monotonic() + within
-    while (health := container.attrs["State"].get("Health", {}).get("Status")) != "healthy":
-        assert time.monotonic() < deadline, f"{container.name} is {health} after {within} s"
-        time.sleep(1)
-        container.reload()
-
-
-@pytest.fixture(
-    scope="module", params=[in_a_group_of_its_own("stack", db) for db in ("postgresql", "mysql")]
-)
-def stack(
-    request: pytest.FixtureRequest,
-    engine: docker.DockerClient,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Stack]:
-    """A project rendered for the database, its stack up and healthy; torn down after."""
-    database: str = request.param
-    image_variable, db_image = DB_IMAGES[database]
-    components = COMPONENTS[database]
-    for image in (STANDIN_PYTHON_IMAGE, db_image, STANDIN_REDIS_IMAGE, STANDIN_RABBITMQ_IMAGE):
-        require_image(engine, image)
-    project = tmp_path_factory.mktemp(f"stack-{database}") / "orders-service"
-    result = copier_copy(
-        project, {}, timeout=600, post_copy_validation="static", database=database, **components
-    )
-    assert result.returncode == 0, f"copier copy failed:\n{output_of(result)}"
-    name = f"slipway-db-{database}-{secrets.token_hex(3)}"
-    port = free_port()
-    env = {
-        **os.environ,
-        **TOOL_ENV,
-        "PYTHON_IMAGE": STANDIN_PYTHON_IMAGE,
-        image_variable: db_image,
-        "REDIS_IMAGE": STANDIN_REDIS_IMAGE,
-        "RABBITMQ_IMAGE": STANDIN_RABBITMQ_IMAGE,
-        "COMPOSE_PROJECT_NAME": name,
-        "API_IMAGE": f"{name}:latest",
-        "HTTP_PORT": str(port),
-    }
-    running = Stack(
-        database,
-        components["cache"],
-        components["worker"],
-        components["broker"],
-        project,
-        name,
-        env,
-        f"http://127.0.0.1:{port}",
-    )
-    try:
-        started = time.monotonic()
-        up = running.run(
-            "docker",
-            "compose",
-            "up",
-            "--detach",
-            "--build",
-            "--wait",
-            "--wait-timeout",
-            str(WAIT_TIMEOUT_SECONDS),
-            timeout=900,
-        )
-        if up.returncode != 0:
-            logs = running.run("docker", "compose", "logs", "--no-color", "--tail", "40")
-            pytest.fail(f"`docker compose up` failed:\n{output_of(up)}\nlogs:\n{logs.stdout}")
-        UP_TO_HEALTHY_SECONDS[database] = round(time.monotonic() - started, 1)
-        print(f"\ncompose up to healthy ({database}): {UP_TO_HEALTHY_SECONDS[database]} s")
-        yield running
-    finally:
-        running.run("docker", "compose", "down", "--volumes", "--remove-orphans", timeout=180)
-        with contextlib.suppress(docker.errors.ImageNotFound):  # the build failed
-            engine.images.remove(env["API_IMAGE"], force=True)
-        print(f"\ncompose up to healthy so far, per database: {UP_TO_HEALTHY_SECONDS}")
 
 
 @contextlib.contextmanager

@@ -1,14 +1,17 @@
-"""End to end, monitoring: a project rendered with Prometheus metrics and a Celery worker
-starts the api, the worker, Redis and the `prometheus` service of the compose profile
-`monitoring` from the offline stand-in images (Debian's prometheus package); Prometheus
-scrapes the api's and the worker's metrics ports over the compose network, reports both
-targets up, and sees the job the api enqueued counted by the worker.
+"""End to end, monitoring: a project rendered with Prometheus metrics, PostgreSQL and a
+Celery worker starts the api, the worker, the database, Redis and the `prometheus` service
+of the compose profile `monitoring` from the offline stand-in images (Debian's prometheus
+package); Prometheus scrapes the api's and the worker's metrics ports over the compose
+network, reports both targets up, sees the job the api enqueued counted by the worker, and
+fires `ApiNotReady` while the database is stopped. The api's connection bounds are tried
+here too: an oversized header, idle connections, and the memory they cost.
 Needs a Docker engine: without one this test fails, it never skips."""
 
 import contextlib
 import json
 import os
 import secrets
+import socket
 import subprocess
 import time
 import urllib.parse
@@ -20,15 +23,27 @@ from typing import Any
 
 import docker
 import pytest
+import yaml
 
 from ..conftest import TOOL_ENV
 from .conftest import (
+    STANDIN_POSTGRES_IMAGE,
     STANDIN_PROMETHEUS_IMAGE,
     STANDIN_PYTHON_IMAGE,
     STANDIN_REDIS_IMAGE,
     copier_copy,
     free_port,
     require_image,
+)
+from .faults import (
+    api_settings,
+    container_rss_bytes,
+    health_check_interval,
+    idle_connection_bound,
+    poll,
+    raw_exchange,
+    status_of,
+    still_open,
 )
 
 pytestmark = pytest.mark.e2e
@@ -88,11 +103,17 @@ class MonitoredStack:
 def stack(
     engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[MonitoredStack]:
-    for image in (STANDIN_PYTHON_IMAGE, STANDIN_PROMETHEUS_IMAGE, STANDIN_REDIS_IMAGE):
+    images = (STANDIN_PYTHON_IMAGE, STANDIN_PROMETHEUS_IMAGE, STANDIN_REDIS_IMAGE)
+    for image in (*images, STANDIN_POSTGRES_IMAGE):
         require_image(engine, image)
     project = tmp_path_factory.mktemp("stack-monitoring") / "orders-service"
     result = copier_copy(
-        project, {}, timeout=600, post_copy_validation="static", database="none", worker="celery"
+        project,
+        {},
+        timeout=600,
+        post_copy_validation="static",
+        database="postgresql",
+        worker="celery",
     )
     assert result.returncode == 0, f"copier copy failed:\n{result.stdout}\n{result.stderr}"
     name = f"slipway-monitoring-{secrets.token_hex(3)}"
@@ -103,6 +124,7 @@ def stack(
         "PYTHON_IMAGE": STANDIN_PYTHON_IMAGE,
         "PROMETHEUS_IMAGE": STANDIN_PROMETHEUS_IMAGE,
         "REDIS_IMAGE": STANDIN_REDIS_IMAGE,
+        "POSTGRES_IMAGE": STANDIN_POSTGRES_IMAGE,
         "COMPOSE_PROJECT_NAME": name,
         "API_IMAGE": f"{name}:latest",
         "HTTP_PORT": str(http_port := free_port()),
@@ -190,3 +212,121 @@ def test_the_api_publishes_its_service_port_only(stack: MonitoredStack) -> None:
     api = json.loads(listed.stdout.splitlines()[0])
     published = {entry["TargetPort"] for entry in api["Publishers"] if entry["PublishedPort"]}
     assert published == {8000}  # the metrics port (9464) is reached on the network only
+
+
+def api_port(stack: MonitoredStack) -> int:
+    return int(stack.api_url.rsplit(":", 1)[1])
+
+
+def test_an_oversized_header_is_refused(stack: MonitoredStack) -> None:
+    # 1 MiB: far past any sane header bound, far below what a proxy would let through.
+    request = b"GET /health/live HTTP/1.1\r\nHost: localhost\r\nX-Padding: "
+    request += b"a" * 1024 * 1024 + b"\r\nConnection: close\r\n\r\n"
+    answer = raw_exchange(api_port(stack), request, timeout=10)
+    assert status_of(answer) in (400, 431), answer[:200]
+
+
+def test_idle_connections_are_closed_and_cost_bounded_memory(stack: MonitoredStack) -> None:
+    settings = api_settings(stack.project, stack.env)
+    bound = idle_connection_bound(settings)
+    before = container_rss_bytes(stack.project, stack.env)
+    connections = []
+    try:
+        for number in range(200):
+            sock = socket.create_connection(("127.0.0.1", api_port(stack)), timeout=5)
+            if number % 2:  # half send the start of a request and never finish it
+                sock.sendall(b"GET /health/live HTTP/1.1\r\nHost: localhost\r\n")
+            sock.setblocking(False)  # still_open() looks without waiting
+            connections.append(sock)
+        held = container_rss_bytes(stack.project, stack.env)
+        print(
+            f"\napi RSS: {before / 2**20:.0f} MiB, with 200 idle connections {held / 2**20:.0f} MiB"
+        )
+        assert held - before < 64 * 2**20
+        open_ones = connections
+        deadline = time.monotonic() + bound + 10
+        while (open_ones := still_open(open_ones)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not open_ones, f"{len(open_ones)} of 200 still open {bound + 10} s after opening"
+    finally:
+        for sock in connections:
+            sock.close()
+
+
+def alert_rule(stack: MonitoredStack, name: str) -> dict[str, Any]:
+    """The alert rule as Prometheus evaluates it: its state (inactive, pending, firing),
+    its `for:` (duration, in seconds) and its alerts."""
+    for group in stack.prometheus_api("rules")["groups"]:
+        for rule in group["rules"]:
+            if rule["name"] == name:
+                found: dict[str, Any] = rule
+                return found
+    raise AssertionError(f"no alert rule named {name}")
+
+
+def alert_state(stack: MonitoredStack, name: str) -> str:
+    state: str = alert_rule(stack, name)["state"]
+    return state
+
+
+# The stack's Prometheus, for the alert test: the shipped configuration and rules with
+# rounds of 2 s and ApiNotReady's `for:` shortened, so that the test waits seconds.
+ALERT_ROUND_SECONDS = 2
+API_NOT_READY_FOR_SECONDS = 10
+FAST_PROMETHEUS_OVERRIDE = """services:
+  prometheus:
+    volumes:
+      - ./e2e-prometheus:/etc/prometheus:ro
+      - prometheus-data:/prometheus
+"""
+
+
+def fast_prometheus(project: Path) -> list[str]:
+    """Write the shortened configuration; the compose arguments that use it."""
+    shipped = project / "deploy" / "prometheus"
+    fast = project / "e2e-prometheus"
+    fast.mkdir(exist_ok=True)
+    config = yaml.safe_load((shipped / "prometheus.yml").read_text())
+    interval = f"{ALERT_ROUND_SECONDS}s"
+    config["global"] |= {"scrape_interval": interval, "evaluation_interval": interval}
+    (fast / "prometheus.yml").write_text(yaml.safe_dump(config))
+    rules = yaml.safe_load((shipped / "alerts.yml").read_text())
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            if rule.get("alert") == "ApiNotReady":
+                rule["for"] = f"{API_NOT_READY_FOR_SECONDS}s"
+    (fast / "alerts.yml").write_text(yaml.safe_dump(rules))
+    (project / "compose.e2e-alerts.yaml").write_text(FAST_PROMETHEUS_OVERRIDE)
+    return ["-f", "compose.yaml", "-f", "compose.e2e-alerts.yaml"]
+
+
+def test_api_not_ready_fires_while_the_database_is_stopped_and_resolves(
+    stack: MonitoredStack,
+) -> None:
+    # Nothing here calls /health/ready: the alert must follow health measured by the api.
+    settings = api_settings(stack.project, stack.env)
+    sampled_within = health_check_interval(settings) + 2 * ALERT_ROUND_SECONDS
+    files = fast_prometheus(stack.project)
+    try:
+        up = stack.compose(*files, "up", "--detach", "--wait", "prometheus")
+        assert up.returncode == 0, up.stderr
+        # Prometheus runs the shortened rule, and the alert is not already firing.
+        rule = alert_rule(stack, "ApiNotReady")
+        assert rule["duration"] == API_NOT_READY_FOR_SECONDS, rule
+        assert rule["state"] != "firing", rule
+        assert stack.compose("stop", "db").returncode == 0
+        fired = poll(
+            lambda: alert_state(stack, "ApiNotReady") == "firing",
+            within=API_NOT_READY_FOR_SECONDS + sampled_within + 20,
+            what="ApiNotReady firing with the database stopped",
+        )
+        assert stack.compose("start", "db").returncode == 0
+        resolved = poll(
+            lambda: alert_state(stack, "ApiNotReady") == "inactive",
+            within=sampled_within + 20,
+            what="ApiNotReady resolved with the database back",
+        )
+        print(f"\nApiNotReady firing after {fired:.0f} s, resolved {resolved:.0f} s after")
+    finally:
+        stack.compose("start", "db")
+        stack.compose("up", "--detach", "--wait", "prometheus")
