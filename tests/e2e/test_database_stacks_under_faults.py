@@ -6,6 +6,7 @@ Needs a Docker engine: without one these tests fail, they never skip."""
 
 import json
 import time
+from typing import Any
 
 import docker
 import pytest
@@ -24,7 +25,9 @@ from .faults import (
 
 pytestmark = pytest.mark.e2e
 
-PAUSED_ROUTES = {  # what the clients ask for while the service is paused
+PAUSED_ROUTES: dict[
+    str, list[tuple[str, str, str, Any]]
+] = {  # what the clients ask for while the service is paused
     "db": [
         ("list", "GET", "/api/v1/items", None),
         ("create", "POST", "/api/v1/items", {"name": "made while paused"}),
