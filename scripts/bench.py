@@ -1,7 +1,8 @@
 """Measure Slipway's budgets (docs/BUDGETS.md) on this machine and print them.
 
 Usage: python scripts/bench.py [--skip-docker] [--skip-http] [--skip-metrics] [--skip-tracing]
-                              [--skip-database] [--skip-jobs] [--skip-bounds]
+                              [--skip-rate-limit] [--skip-database] [--skip-jobs]
+                              [--skip-bounds]
 Needs what `bash scripts/test.sh` sets up: copier and uv on PATH, a Docker engine with
 Compose v2 and the stand-in images (PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE), wrk for
 the HTTP comparison, and a PostgreSQL server for the generated suite (TEST_DATABASE_URL).
@@ -57,7 +58,12 @@ import sys
 from bench_service.app import create_app
 from bench_service.settings import Settings
 
-settings = Settings(_env_file=None, environment="production", secret_key="b" * 48)
+settings = Settings(
+    _env_file=None,
+    environment="production",
+    secret_key="b" * 48,
+    rate_limit_enabled=sys.argv[1] != "without-rate-limit",
+)
 app = create_app(settings)
 if sys.argv[1] == "bare":
     app.user_middleware.clear()  # the same app, without Slipway's middleware stack
@@ -502,6 +508,14 @@ def bench_connection_bounds(
     }
 
 
+def bench_rate_limit(project: Path) -> dict[str, float]:
+    """The same app with the rate limiter on and off (RATE_LIMIT_ENABLED), side by side,
+    on /health/live: a path it does not limit, so what is measured is what the limiter
+    costs the requests it lets alone. The core project counts in process."""
+    paths = {"rate_limit_live": "/health/live"}
+    return side_by_side(project, "without-rate-limit", paths, "rate_limiter", rounds=5)
+
+
 def bench_middleware_layers(project: Path) -> dict[str, float]:
     """Microseconds a `/health/live` request spends in the app, in process, per variant."""
     python = str(project / ".venv/bin/python")
@@ -574,6 +588,7 @@ def main() -> None:
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-metrics", action="store_true")
     parser.add_argument("--skip-tracing", action="store_true")
+    parser.add_argument("--skip-rate-limit", action="store_true")
     parser.add_argument("--skip-database", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true")
     parser.add_argument("--skip-bounds", action="store_true")
@@ -593,6 +608,8 @@ def main() -> None:
             figures |= bench_middleware_layers(project)
         if not options.skip_bounds:
             figures |= bench_connection_bounds(project)
+        if not options.skip_rate_limit:
+            figures |= bench_rate_limit(project)
         if not options.skip_tracing:
             figures |= bench_tracing(workdir)
         if not options.skip_docker:

@@ -7,6 +7,7 @@ from .access_log import AccessLogMiddleware
 from .body_limit import BodySizeLimitMiddleware
 from .concurrency_limit import ConcurrencyLimitMiddleware
 from .cors import EnvelopeCORSMiddleware
+from .rate_limit import RateLimitMiddleware
 from .request_id import RequestIdMiddleware
 from .security_headers import SecurityHeadersMiddleware
 from .trusted_host import TrustedHostMiddleware
@@ -22,6 +23,8 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     )
     if "*" not in settings.trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    if settings.rate_limit_enabled:  # inside CORS and the error guard: a 429 gets both
+        app.add_middleware(RateLimitMiddleware)
     app.add_middleware(
         UnhandledErrorMiddleware,
         expose_details=settings.environment is Environment.DEVELOPMENT,

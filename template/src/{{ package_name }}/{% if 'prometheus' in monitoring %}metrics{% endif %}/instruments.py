@@ -37,6 +37,11 @@ ERRORS = Counter(
     ["code"],
     registry=REGISTRY,
 )
+RATE_LIMIT_FAILED_OPEN = Counter(
+    "rate_limit_failed_open",
+    "Requests let through unchecked because the rate limit storage did not answer.",
+    registry=REGISTRY,
+)
 HEALTH_CHECK_UP = Gauge(
     "health_check_up",
     "1 when the dependency check passed the last time readiness ran, 0 when it failed.",
