@@ -5,12 +5,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from ..database.text import Storable
 from .models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 
+# Every string a client sends is Storable: a 422 for text no database can store.
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH),
+    Storable,
 ]
-Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH)]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH), Storable]
 
 
 class ItemCreate(BaseModel):
