@@ -19,7 +19,9 @@ def declare_body_errors(schema: dict[str, Any]) -> dict[str, Any]:
     for name, definition in envelope_schema.pop("$defs", {}).items():
         schemas.setdefault(name, definition)
     schemas.setdefault(ErrorEnvelope.__name__, envelope_schema)
-    content = {"application/json": {"schema": {"$ref": SCHEMAS + ErrorEnvelope.__name__}}}
+    reference = {"$ref": SCHEMAS + ErrorEnvelope.__name__}
+    media_type = {"schema": reference}
+    content = {"application/json": media_type}
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             if "requestBody" not in operation:
