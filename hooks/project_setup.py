@@ -208,3 +208,22 @@ def add_missing_env_variables(project: Path) -> Outcome:
     target.write_text(existing + separator + block, encoding="utf-8")
     names = ", ".join(line.partition("=")[0] for line in added)
     return Passed(f".env: added {names}")
+
+
+def check_env_hosts(project: Path) -> Outcome | None:
+    """A warning when .env keeps `TRUSTED_HOSTS=*` in production, which the service now
+    refuses (older releases of the template wrote it); None when .env is fine or absent."""
+    target = project / ".env"
+    if not target.is_file():
+        return None
+    values = dict(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", target.read_text(), re.MULTILINE))
+    hosts = [host.strip() for host in values.get("TRUSTED_HOSTS", "").split(",")]
+    if values.get("ENVIRONMENT", "production").strip() != "production" or "*" not in hosts:
+        return None
+    return Failure(
+        ".env",
+        "TRUSTED_HOSTS=* is refused in production: the service will not start",
+        "set TRUSTED_HOSTS in .env to the host names clients use, e.g. localhost,127.0.0.1",
+        "docs/OPERATIONS.md, configuration reference",
+        fatal=False,
+    )

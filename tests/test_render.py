@@ -251,10 +251,19 @@ def test_compose_services_follow_the_database_cache_and_worker_answers(project: 
             assert services[name]["depends_on"] == waits_for, name
         assert services["scheduler"]["profiles"] == ["scheduler"]
         assert "profiles" not in services["worker"]
+    # Every line the worker and the scheduler print is JSON (the generated test_worker_logs)
+    if worker == "arq":  # arq's own plain-text handler stays out
+        for name in ("worker", "scheduler"):
+            log_dict = ["--custom-log-dict", f"{worker_module}.ARQ_LOGGING"]
+            assert services[name]["command"][-2:] == log_dict, name
+    if worker == "celery":  # no plain-text banner
+        for name in ("worker", "scheduler"):
+            assert services[name]["command"][:2] == ["celery", "--quiet"], name
     if worker == "taskiq":  # Taskiq has no ping: the worker records its own heartbeat
-        assert services["worker"]["command"][:2] == ["taskiq", "worker"]
+        taskiq_cli = ["python", "-m", f"{package}.jobs.cli"]  # logging configured first
+        assert services["worker"]["command"][:4] == [*taskiq_cli, "worker"]
         assert services["worker"]["healthcheck"]["test"][-1] == "check-liveness"
-        assert services["scheduler"]["command"][:2] == ["taskiq", "scheduler"]
+        assert services["scheduler"]["command"] == [*taskiq_cli, "scheduler"]
         assert services["scheduler"]["healthcheck"]["test"][-1] == "check-heartbeat"
     if worker == "dramatiq":  # no ping and no scheduler of its own: the service's commands
         assert services["worker"]["command"][:2] == ["dramatiq", f"{package}.jobs.worker:broker"]

@@ -8,6 +8,7 @@ import pytest
 from console import Failure, Passed, Skipped, show
 from project_setup import (
     add_missing_env_variables,
+    check_env_hosts,
     create_repository,
     lock_dependencies,
     write_env_file,
@@ -274,3 +275,31 @@ def test_update_without_an_env_file_adds_nothing(project: Path) -> None:
     (project / ".env.example").write_text("SECRET_KEY=change-me\n")
     assert isinstance(add_missing_env_variables(project), Skipped)
     assert not (project / ".env").exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "warned"),
+    [
+        ("ENVIRONMENT=production\nTRUSTED_HOSTS=*\n", True),
+        ("TRUSTED_HOSTS=api.example.com, *\n", True),  # compose's ENVIRONMENT is production
+        ("ENVIRONMENT=production\nTRUSTED_HOSTS=localhost,127.0.0.1\n", False),
+        ("ENVIRONMENT=development\nTRUSTED_HOSTS=*\n", False),
+        ("ENVIRONMENT=production\n", False),  # compose's own default is used
+    ],
+)
+def test_update_warns_of_trusted_hosts_refused_in_production(
+    project: Path, env: str, warned: bool
+) -> None:
+    (project / ".env").write_text(env)
+    outcome = check_env_hosts(project)
+    if not warned:
+        assert outcome is None
+        return
+    assert isinstance(outcome, Failure)
+    assert not outcome.fatal
+    assert "TRUSTED_HOSTS" in outcome.reason
+    assert (project / ".env").read_text() == env  # reported, never changed
+
+
+def test_no_env_file_no_host_warning(project: Path) -> None:
+    assert check_env_hosts(project) is None

@@ -1,5 +1,6 @@
 """Exception handlers that render every error into the envelope; registered in one place."""
 
+from collections.abc import Iterator, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -7,9 +8,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from .errors import AppError, ErrorCode, code_for_status, envelope
 from .request_context import request_id_of
+
+try:
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # FastAPI before 0.141 copies every included route into app.routes
+
+    def iter_route_contexts(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:  # type: ignore[misc]
+        return iter(routes)
 
 
 def register_error_handlers(app: FastAPI) -> None:
@@ -34,7 +43,10 @@ def register_error_handlers(app: FastAPI) -> None:
             details=details,
             request_id=request_id_of(request),
         )
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _methods_served_at(request)}
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -44,6 +56,16 @@ def register_error_handlers(app: FastAPI) -> None:
             request_id=request_id_of(request),
         )
         return JSONResponse(body, status_code=422)
+
+
+def _methods_served_at(request: Request) -> str:
+    """Every method any route serves at the request's path (Starlette names the first route's)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        served: set[str] | None = getattr(route, "methods", None)
+        if served and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= served
+    return ", ".join(sorted(methods))
 
 
 def _describe_problem(problem: Any) -> dict[str, Any]:

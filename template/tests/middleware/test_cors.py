@@ -51,3 +51,21 @@ def test_other_origins_are_not_allowed(make_client: ClientFactory) -> None:
     client = make_client(cors_origins="https://app.example.com")
     response = client.get("/health/live", headers={"Origin": "https://evil.example.net"})
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_every_answer_varies_on_origin(make_client: ClientFactory) -> None:
+    """Caches must not hand one origin's answer to another: all of them name Origin in Vary."""
+    client = make_client(cors_origins="https://app.example.com")
+    refused = {"Origin": "https://evil.example.net", **PREFLIGHT}
+    answers = [
+        client.options("/api/v1/greetings", headers=refused),
+        client.options(
+            "/api/v1/greetings", headers={**refused, "Origin": "https://app.example.com"}
+        ),
+        client.get("/health/live", headers={"Origin": "https://app.example.com"}),
+        client.get("/health/live", headers={"Origin": "https://evil.example.net"}),
+        client.get("/health/live"),
+    ]
+    for response in answers:
+        vary = {name.strip().lower() for name in response.headers.get("vary", "").split(",")}
+        assert "origin" in vary, (response.request.method, response.request.headers)

@@ -24,13 +24,15 @@ def error_of(response: Any, status: int, code: str) -> dict[str, Any]:
 
 
 def test_create_then_read(client: TestClient) -> None:
-    response = client.post(ITEMS, json={"name": "  Blue widget ", "description": "In blue."})
+    # A path only: a forged Host header cannot make it point elsewhere.
+    body = {"name": "  Blue widget ", "description": "In blue."}
+    response = client.post(ITEMS, json=body, headers={"host": "evil.example"})
     assert response.status_code == 201
     item = response.json()
     assert item["name"] == "Blue widget"
     assert item["description"] == "In blue."
     assert item["created_at"].endswith(("Z", "+00:00"))
-    assert response.headers["Location"].endswith(f"{ITEMS}/{item['id']}")
+    assert response.headers["Location"] == f"{ITEMS}/{item['id']}"
     assert client.get(f"{ITEMS}/{item['id']}").json() == item
 
 

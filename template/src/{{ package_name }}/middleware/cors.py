@@ -32,4 +32,6 @@ class EnvelopeCORSMiddleware(CORSMiddleware):
             request_id=request_id_from_scope(scope),
         )
         status = CATALOGUE[ErrorCode.BAD_REQUEST].status
-        await JSONResponse(body, status_code=status)(scope, receive, send)
+        # The answer depends on Origin and the requested method and headers: say so to caches.
+        vary = {"Vary": preflight.headers["vary"]}
+        await JSONResponse(body, status_code=status, headers=vary)(scope, receive, send)

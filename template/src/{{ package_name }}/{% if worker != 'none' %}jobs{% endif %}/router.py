@@ -29,7 +29,8 @@ async def start_word_count(
 ) -> JobAccepted:
     """Count the words of a text in the background; answers at once with the job's id."""
     job_id = await queue.enqueue_word_count(payload.text, request_id=request_id_of(request))
-    status_url = str(request.url_for("get_job", job_id=job_id))
+    # A path only: a forged Host header cannot make it point at another site.
+    status_url = request.url_for("get_job", job_id=job_id).path
     response.headers["Location"] = status_url
     return JobAccepted(id=job_id, status_url=status_url)
 
