@@ -31,7 +31,15 @@ from .monitoring import PROMETHEUS_SERIES, exported_sample_names, metric_names, 
 pytestmark = pytest.mark.render
 
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".yml", ".yaml", ".cfg", ".txt", ".example", ""}
-SKIPPED_DIRS = {".git", ".venv", ".mypy_cache", ".ruff_cache", ".pytest_cache", "__pycache__"}
+SKIPPED_DIRS = {
+    ".git",
+    ".venv",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    "__pycache__",
+}
 JINJA_RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 
 
@@ -155,6 +163,26 @@ def test_generated_test_suite_passes(project: Rendered) -> None:
     result = project.run("uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider")
     assert re.search(r"\d+ passed", result.stdout)
     assert "failed" not in result.stdout
+
+
+def test_generated_suite_fuzzes_every_operation(project: Rendered) -> None:
+    """The API fuzz holds one test per operation of the service, and one of linked sequences."""
+    collect = ["pytest", "--collect-only", "-p", "no:cacheprovider", "tests/test_api_fuzz.py"]
+    result = project.run("uv", "run", "--frozen", *collect)
+    collected = set(re.findall(r"<\w*Function (test_\w+(?:\[[^\]]*\])?)>", result.stdout))
+    operations = ["GET /health/live", "GET /health/ready", "GET /health", "POST /api/v1/greetings"]
+    has_database = project.answers.get("database", "postgresql") != "none"
+    has_worker = project.answers.get("worker", "none") != "none"
+    if has_database:
+        operations += ["POST /api/v1/items", "GET /api/v1/items"]
+        operations += ["GET /api/v1/items/{item_id}", "PATCH /api/v1/items/{item_id}"]
+        operations += ["DELETE /api/v1/items/{item_id}"]
+    if has_worker:
+        operations += ["POST /api/v1/jobs/word-count", "GET /api/v1/jobs/{job_id}"]
+    expected = {f"test_every_operation[{operation}]" for operation in operations}
+    if has_database or has_worker:  # only their resources have links to follow
+        expected.add("test_linked_sequences")
+    assert collected == expected
 
 
 def test_dockerfile_is_hadolint_clean(project: Rendered) -> None:

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from .conftest import ClientFactory
 
@@ -87,3 +88,23 @@ def test_development_logs_are_readable_text(
     assert "request" in output
     assert "status=404" in output
     assert not json_lines(output)
+
+
+def test_development_tracebacks_are_plain_without_locals(
+    make_client: ClientFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Even with rich installed (dev tools bring it): its locals are slow and show secrets."""
+
+    def add_failing_route(app: FastAPI) -> None:
+        @app.get("/fails")
+        async def fails() -> None:
+            dsn = "postgresql://app:hunter2@db/app"
+            raise RuntimeError(f"failed after {len(dsn)} characters")
+
+    client = make_client(log_format="console", customize=add_failing_route)
+    capsys.readouterr()
+    assert client.get("/fails").status_code == 500
+    output = capsys.readouterr().out
+    assert "Traceback (most recent call last):" in output
+    assert "RuntimeError: failed after 31 characters" in output
+    assert "hunter2" not in output
