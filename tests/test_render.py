@@ -424,8 +424,21 @@ def assert_suite_asks_for(project: Rendered, variable: str, suite: str | None) -
     assert result.returncode == 4, result.stdout + result.stderr
     output = result.stdout + result.stderr
     assert f"{variable} is not set" in output
-    assert f"export {variable}=" in output
+    assert f"\n  export {variable}=" in output
+    assert "\\n" not in output  # a newline, not a backslash and an n
     assert "Traceback" not in output
+
+
+def test_make_check_asks_for_the_test_services_before_linting(project: Rendered) -> None:
+    planned = run_in(project.path, ["make", "--dry-run", "check"]).stdout.splitlines()
+    assert planned[0] == "uv run pytest"
+    if project.answers.get("database", "postgresql") not in ("postgresql", "mysql"):
+        return  # no database server to ask for; Redis and RabbitMQ are asked for alike
+    result = run_in(project.path, ["make", "check"], env={**project.env, "TEST_DATABASE_URL": ""})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "TEST_DATABASE_URL is not set" in output
+    assert "ruff" not in output and "mypy" not in output  # it stopped before them
 
 
 def test_generated_suite_stops_with_a_clear_message_without_a_database_server(
