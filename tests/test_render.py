@@ -438,7 +438,8 @@ def test_make_check_asks_for_the_test_services_before_linting(project: Rendered)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "TEST_DATABASE_URL is not set" in output
-    assert "ruff" not in output and "mypy" not in output  # it stopped before them
+    assert "ruff" not in output  # it stopped before lint
+    assert "mypy" not in output
 
 
 def test_generated_suite_stops_with_a_clear_message_without_a_database_server(
