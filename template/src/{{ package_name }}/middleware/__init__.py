@@ -6,6 +6,7 @@ from ..settings import Environment, Settings
 from .access_log import AccessLogMiddleware
 from .body_limit import BodySizeLimitMiddleware
 from .cors import EnvelopeCORSMiddleware
+from .deadline import DeadlineMiddleware
 from .request_id import RequestIdMiddleware
 from .security_headers import SecurityHeadersMiddleware
 from .trusted_host import TrustedHostMiddleware
@@ -21,6 +22,8 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
         UnhandledErrorMiddleware,
         expose_details=settings.environment is Environment.DEVELOPMENT,
     )
+    # Outside the error guard: a request it gives up on may still fail in the background.
+    app.add_middleware(DeadlineMiddleware, seconds=settings.request_timeout_seconds)
     if settings.cors_origins:  # outside the error guard, so a 500 carries CORS headers too
         app.add_middleware(
             EnvelopeCORSMiddleware,
