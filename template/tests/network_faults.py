@@ -32,7 +32,8 @@ class BlackHole:
         self.port: int = self._listener.getsockname()[1]
         self._accepted: list[socket.socket] = []
         self._closed = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._accepting = threading.Thread(target=self._accept, daemon=True)
+        self._accepting.start()
 
     def _accept(self) -> None:
         while not self._closed.is_set():
@@ -43,6 +44,7 @@ class BlackHole:
 
     def close(self) -> None:
         self._closed.set()
+        self._accepting.join()  # before its socket closes under it
         for connection in [self._listener, *self._accepted]:
             connection.close()
 
@@ -59,7 +61,8 @@ class PausableProxy:
         self._forwarding.set()
         self._closed = threading.Event()
         self._sockets: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._accepting = threading.Thread(target=self._accept, daemon=True)
+        self._accepting.start()
 
     def pause(self) -> None:
         self._forwarding.clear()
@@ -90,7 +93,7 @@ class PausableProxy:
                 threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
 
     def _pump(self, source: socket.socket, target: socket.socket) -> None:
-        with suppress(OSError):  # either side closed, or the proxy was
+        with suppress(OSError, ValueError):  # either side closed, or the proxy was
             while not self._closed.is_set():
                 readable, _, _ = select.select([source], [], [], POLL_SECONDS)
                 if not readable:
@@ -107,6 +110,7 @@ class PausableProxy:
     def close(self) -> None:
         self._closed.set()
         self._forwarding.set()
+        self._accepting.join()
         for connection in [self._listener, *self._sockets]:
             connection.close()
 

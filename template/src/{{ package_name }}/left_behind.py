@@ -4,6 +4,7 @@ here (the event loop holds tasks weakly) and its outcome is retrieved, so neithe
 garbage collector nor "Task exception was never retrieved" cuts its cleanup short."""
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Any
 
 from .logs import get_logger
@@ -32,3 +33,14 @@ def _forget(task: asyncio.Future[Any]) -> None:
     error = task.exception()
     if error is not None:
         logger.info("cancelled_work_failed", error_type=type(error).__name__)
+
+
+async def within(seconds: float, work: Awaitable[object]) -> bool:
+    """Await `work` for at most `seconds`; past that, leave it behind and answer False."""
+    task = asyncio.ensure_future(work)
+    await asyncio.wait({task}, timeout=seconds)
+    if task.done():
+        task.result()
+        return True
+    leave_behind(task)
+    return False
