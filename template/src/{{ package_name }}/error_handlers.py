@@ -57,6 +57,17 @@ def register_error_handlers(app: FastAPI) -> None:
         )
         return JSONResponse(body, status_code=422)
 
+    @app.exception_handler(TimeoutError)
+    async def on_timeout(request: Request, exc: TimeoutError) -> JSONResponse:
+        # A client's own timeout (a database command, a broker publish): the dependency
+        # did not answer in time, which is the deadline's 504, not a 500.
+        body = envelope(
+            ErrorCode.DEADLINE_EXCEEDED,
+            message="A dependency did not answer in time; retry later.",
+            request_id=request_id_of(request),
+        )
+        return JSONResponse(body, status_code=504)
+
 
 def _methods_served_at(request: Request) -> str:
     """Every method any route serves at the request's path (Starlette names the first route's)."""

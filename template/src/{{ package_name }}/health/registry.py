@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ..left_behind import leave_behind
+
 HealthCheck = Callable[[], Awaitable[None]]
 """A check raises (or times out) when its dependency is unusable; returning means healthy."""
 
@@ -27,6 +29,7 @@ class HealthRegistry:
         self.default_timeout = default_timeout
         self._checks: dict[str, tuple[HealthCheck, float]] = {}
         self._observers: list[Callable[[Sequence[CheckResult]], None]] = []
+        self._latest: list[CheckResult] | None = None
 
     def register(self, name: str, check: HealthCheck, *, timeout: float | None = None) -> None:
         if name in self._checks:
@@ -48,19 +51,36 @@ class HealthRegistry:
                 *(self._run(name, check, limit) for name, (check, limit) in self._checks.items())
             )
         )
+        self._latest = results
         for observer in self._observers:
             observer(results)
         return results
+
+    async def latest(self) -> list[CheckResult]:
+        """The results of the last run (the sampler's); a run of its own before the first."""
+        if self._latest is None:
+            return await self.run_all()
+        return self._latest
 
     @staticmethod
     async def _run(name: str, check: HealthCheck, limit: float) -> CheckResult:
         started = time.perf_counter()
         error: str | None = None
+        # Not asyncio.wait_for: it waits for the cancelled check to finish cleaning up
+        # (a client closing a socket to a peer that does not answer), which can take as
+        # long again. The check is left to finish in the background instead.
+        task = asyncio.ensure_future(check())
         try:
-            await asyncio.wait_for(check(), limit)
-        except TimeoutError:
+            await asyncio.wait({task}, timeout=limit)
+        except asyncio.CancelledError:
+            leave_behind(task)
+            raise
+        if not task.done():
+            leave_behind(task)
             error = f"timed out after {limit:g} s"
-        except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
-            error = type(exc).__name__
+        elif task.cancelled():
+            error = "cancelled"
+        elif (exc := task.exception()) is not None:
+            error = type(exc).__name__  # any failure means "not healthy"
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return CheckResult(name, "fail" if error else "pass", latency_ms, error)

@@ -70,8 +70,8 @@ async def live_head() -> None:
     responses=error_responses(ErrorCode.NOT_READY),
 )
 async def ready(request: Request, registry: RegistryDep) -> Readiness | JSONResponse:
-    """Every registered dependency answers; 503 names the ones that do not."""
-    results = await registry.run_all()
+    """Every dependency passed its latest check; 503 names the ones that did not."""
+    results = await registry.latest()
     failing = [result for result in results if not result.passed]
     if failing:
         body = envelope(
@@ -85,8 +85,8 @@ async def ready(request: Request, registry: RegistryDep) -> Readiness | JSONResp
 
 @router.get("", response_model=HealthReport)
 async def health(request: Request, registry: RegistryDep) -> HealthReport:
-    """Version, uptime and every check's status and latency (always 200)."""
-    results = await registry.run_all()
+    """Version, uptime and every check's latest status and latency (always 200)."""
+    results = await registry.latest()
     return HealthReport(
         status="pass" if all(result.passed for result in results) else "fail",
         version=__version__,

@@ -7,6 +7,7 @@ from .access_log import AccessLogMiddleware
 from .body_limit import BodySizeLimitMiddleware
 from .concurrency_limit import ConcurrencyLimitMiddleware
 from .cors import EnvelopeCORSMiddleware
+from .deadline import DeadlineMiddleware
 from .rate_limit import RateLimitMiddleware
 from .request_id import RequestIdMiddleware
 from .security_headers import SecurityHeadersMiddleware
@@ -29,7 +30,10 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
         UnhandledErrorMiddleware,
         expose_details=settings.environment is Environment.DEVELOPMENT,
     )
+    # Outside the error guard: a request it gives up on may still fail in the background.
+    app.add_middleware(DeadlineMiddleware, seconds=settings.request_timeout_seconds)
     # Inside CORS, so that browsers can read the 503; liveness is never refused for load.
+    # Outside the deadline: a request it gives up on keeps its slot until it has ended.
     app.add_middleware(
         ConcurrencyLimitMiddleware,
         max_requests=settings.max_concurrent_requests,
