@@ -29,9 +29,8 @@ print(json.dumps({{k: v for k, v in settings.items() if isinstance(v, (bool, int
 """
 
 
-def api_settings(project: Path, env: dict[str, str], *compose_args: str) -> dict[str, Any]:
-    """The settings the running api container resolved (its environment, its defaults)."""
-    script = SETTINGS_SCRIPT.format(package="orders_service")
+def in_the_api(project: Path, env: dict[str, str], script: str, *compose_args: str) -> str:
+    """What a Python script run in the running api container prints."""
     result = subprocess.run(
         ["docker", "compose", *compose_args, "exec", "-T", "api", "python", "-c", script],
         cwd=project,
@@ -42,7 +41,13 @@ def api_settings(project: Path, env: dict[str, str], *compose_args: str) -> dict
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    settings: dict[str, Any] = json.loads(result.stdout)
+    return result.stdout
+
+
+def api_settings(project: Path, env: dict[str, str], *compose_args: str) -> dict[str, Any]:
+    """The settings the running api container resolved (its environment, its defaults)."""
+    script = SETTINGS_SCRIPT.format(package="orders_service")
+    settings: dict[str, Any] = json.loads(in_the_api(project, env, script, *compose_args))
     return settings
 
 
@@ -191,17 +196,7 @@ def idle_connection_bound(settings: dict[str, Any]) -> float:
 
 def container_rss_bytes(project: Path, env: dict[str, str], *compose_args: str) -> int:
     """The resident memory of every process in the api container."""
-    result = subprocess.run(
-        ["docker", "compose", *compose_args, "exec", "-T", "api", "python", "-c", RSS_SCRIPT],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return int(result.stdout)
+    return int(in_the_api(project, env, RSS_SCRIPT, *compose_args))
 
 
 def still_open(sockets: list[socket.socket]) -> list[socket.socket]:
