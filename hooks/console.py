@@ -144,8 +144,9 @@ def stream_command(
     def read_everything(stream: IO[str]) -> None:
         for line in stream:
             output.append(line)
-            if line.startswith(relayed_prefix):
-                relay(line.rstrip())
+            # A step may share its line with pytest's progress dots: relay from the prefix on.
+            if (start := line.find(relayed_prefix)) >= 0:
+                relay(line[start:].rstrip())
 
     assert process.stdout is not None
     reader = threading.Thread(target=read_everything, args=(process.stdout,), daemon=True)
