@@ -22,7 +22,7 @@ JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[\w-]+$")]
     "/word-count",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobAccepted,
-    responses=error_responses(ErrorCode.VALIDATION_FAILED, ErrorCode.PAYLOAD_TOO_LARGE),
+    responses=error_responses(ErrorCode.VALIDATION_FAILED),
 )
 async def start_word_count(
     payload: WordCountRequest, queue: JobQueueDep, request: Request, response: Response

@@ -23,7 +23,7 @@ class Greeting(BaseModel):
 @router.post(
     "",
     response_model=Greeting,
-    responses=error_responses(ErrorCode.VALIDATION_FAILED, ErrorCode.PAYLOAD_TOO_LARGE),
+    responses=error_responses(ErrorCode.VALIDATION_FAILED),
 )
 async def create_greeting(payload: GreetingRequest) -> Greeting:
     """Greet someone by name."""
