@@ -13,6 +13,10 @@ logger = get_logger(__name__)
 
 _LEFT_BEHIND: set[asyncio.Future[Any]] = set()
 
+SETTLE_SECONDS = 2.0
+"""How long shutdown waits for cancelled work to finish its cleanup before the clients it
+uses are closed; what still runs after that is abandoned to the process's exit."""
+
 
 def leave_behind(task: asyncio.Future[Any]) -> None:
     """Cancel `task` and let it finish on its own; the caller answers without it."""
@@ -24,6 +28,17 @@ def leave_behind(task: asyncio.Future[Any]) -> None:
 def still_running() -> int:
     """How many cancelled tasks have not finished yet (for tests and diagnostics)."""
     return sum(1 for task in _LEFT_BEHIND if not task.done())
+
+
+async def settle(seconds: float = SETTLE_SECONDS) -> int:
+    """Wait up to `seconds` for this event loop's cancelled work to finish; answer how
+    many tasks still run. The lifespan calls it before it closes the service's clients:
+    a cleanup that finds its connection pool disposed can wait on it for ever."""
+    loop = asyncio.get_running_loop()
+    mine = {task for task in _LEFT_BEHIND if not task.done() and task.get_loop() is loop}
+    if mine:
+        await asyncio.wait(mine, timeout=seconds)
+    return sum(1 for task in mine if not task.done())
 
 
 def _forget(task: asyncio.Future[Any]) -> None:
