@@ -218,6 +218,21 @@ def test_compose_refuses_to_start_without_a_secret(project: Rendered) -> None:
     assert "set SECRET_KEY in .env" in result.stderr
 
 
+def test_compose_builds_the_service_image_once(project: Rendered) -> None:
+    """`docker compose build` built the same image once per service that runs it (api,
+    migrate, worker, scheduler): one `build:`, the api's; the others never pull it, since
+    a registry's image of the same name is not this project's."""
+    services = yaml.safe_load((project.path / "compose.yaml").read_text())["services"]
+    assert [name for name, service in services.items() if "build" in service] == ["api"]
+    image = services["api"]["image"]
+    sharing = [name for name in services if name != "api" and services[name]["image"] == image]
+    assert {name: services[name].get("pull_policy") for name in sharing} == {
+        name: "never" for name in sharing
+    }
+    if project.answers.get("database", "postgresql") != "none":
+        assert "migrate" in sharing
+
+
 def test_compose_services_follow_the_database_cache_and_worker_answers(project: Rendered) -> None:
     database = project.answers.get("database", "postgresql")
     worker = project.answers.get("worker", "none")
