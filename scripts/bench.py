@@ -96,7 +96,14 @@ from bench_service.app import create_app
 from bench_service.settings import Settings
 
 def app_without(layer):
-    app = create_app(Settings(_env_file=None, environment="production", secret_key="b" * 48))
+    settings = Settings(
+        _env_file=None,
+        environment="production",
+        secret_key="b" * 48,
+        trusted_hosts=["127.0.0.1"],
+        rate_limit_reads="1000000000/minute",
+    )
+    app = create_app(settings)
     if layer == "all":
         app.user_middleware.clear()
     elif layer:
