@@ -405,12 +405,24 @@ def wait_until_answering(url: str, deadline_seconds: float = 30) -> None:
             time.sleep(0.1)
 
 
-def wrk_rps(url: str, seconds: int) -> float:
+def wrk_round(url: str, seconds: int) -> tuple[float, int]:
+    """One `wrk` round: requests/s and the number of requests completed."""
     output = run(["wrk", "-t1", "-c32", f"-d{seconds}s", url], cwd=TEMPLATE_DIR)
-    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if match is None:
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    done = re.search(r"(\d+) requests in", output)
+    if rate is None or done is None:
         sys.exit(f"wrk printed no rate:\n{output}")
-    return float(match.group(1))
+    return float(rate.group(1)), int(done.group(1))
+
+
+def wrk_rps(url: str, seconds: int) -> float:
+    return wrk_round(url, seconds)[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bench_http(project: Path) -> dict[str, float]:
@@ -576,16 +588,29 @@ def side_by_side(
             wait_until_answering(f"http://127.0.0.1:{port}/health/live")
         for label, path in paths.items():
             rates: dict[str, list[float]] = {variant: [] for variant in ports}
+            # CPU time per request of each server: unlike requests/s, it holds when other
+            # work shares the machine, and one saturated worker serves 1/(CPU per request).
+            cpu_per_request: dict[str, list[float]] = {variant: [] for variant in ports}
             for port in ports.values():
                 wrk_rps(f"http://127.0.0.1:{port}{path}", 1)  # warm-up
             for _ in range(rounds):
-                for variant, port in ports.items():
-                    rates[variant].append(wrk_rps(f"http://127.0.0.1:{port}{path}", seconds))
+                for (variant, port), server in zip(ports.items(), servers, strict=True):
+                    used_before = cpu_seconds(server.pid)
+                    rate, done = wrk_round(f"http://127.0.0.1:{port}{path}", seconds)
+                    rates[variant].append(rate)
+                    cpu_per_request[variant].append((cpu_seconds(server.pid) - used_before) / done)
             full = statistics.median(rates[measured_variant])
             without = statistics.median(rates[baseline])
             figures[f"{label}_rps_with_{measured}_median"] = round(full)
             figures[f"{label}_rps_without_{measured}_median"] = round(without)
             figures[f"{label}_{measured}_cost_percent"] = round((1 - full / without) * 100, 1)
+            cpu_full = statistics.median(cpu_per_request[measured_variant])
+            cpu_without = statistics.median(cpu_per_request[baseline])
+            figures[f"{label}_cpu_us_per_request_with_{measured}"] = round(cpu_full * 1e6, 1)
+            figures[f"{label}_cpu_us_per_request_without_{measured}"] = round(cpu_without * 1e6, 1)
+            figures[f"{label}_{measured}_cpu_cost_percent"] = round(
+                (1 - cpu_without / cpu_full) * 100, 1
+            )
     finally:
         for process in servers:
             process.terminate()
