@@ -226,9 +226,8 @@ def test_compose_builds_the_service_image_once(project: Rendered) -> None:
     assert [name for name, service in services.items() if "build" in service] == ["api"]
     image = services["api"]["image"]
     sharing = [name for name in services if name != "api" and services[name]["image"] == image]
-    assert {name: services[name].get("pull_policy") for name in sharing} == {
-        name: "never" for name in sharing
-    }
+    pull_policies = {name: services[name].get("pull_policy") for name in sharing}
+    assert pull_policies == dict.fromkeys(sharing, "never")
     if project.answers.get("database", "postgresql") != "none":
         assert "migrate" in sharing
 
