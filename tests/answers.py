@@ -13,8 +13,9 @@ BASE: Answers = {
 
 # Every Python version, license and database appears at least once, every valid
 # combination of cache, worker and broker (COMPONENTS) exactly once, each monitoring tool
-# on in some sets and off in others (one set has all of them, one none); the last set
-# also stretches every name to its limit and puts quotes and backslashes in free text.
+# on in some sets and off in others (one set has all of them, one none); the long-names
+# set also stretches every name to its limit, gives the display name every kind of
+# character a name may hold, and puts quotes and backslashes in free text.
 RENDER_MATRIX: dict[str, Answers] = {
     "defaults": {**BASE},
     "py311-apache-mysql-redis": {
@@ -60,7 +61,11 @@ RENDER_MATRIX: dict[str, Answers] = {
         "database": "none",
         "cache": "redis",
         "worker": "arq",
-        "project_name": "Zephyr Fulfilment Ledger Reconciliation Platform Service Api X9",
+        # 64 characters: letters outside ASCII (spelled in ASCII, they give a slug and a
+        # package of 50), quotes, a backslash (`\N` unescaped ends the parse of a Python
+        # string), `#`, `:`, braces, `$`, look-alikes of ASCII letters (an en dash, a curly
+        # quote: ruff's RUF001) and East Asian letters (two columns each, for ruff format).
+        "project_name": 'Zürich "Ledger" Fulfilment \\N Straße #9: {Payouts} – Øre’s $Ç 東京',  # noqa: RUF001
         # ruff format wraps this one in parentheses: it fits in 100 columns only so
         "description": 'Reconciles "ledger" entries \\ payouts; it\'s long: ' + "x" * 40,
         "author_name": 'O\'Brien & "Sons" Platform Team \\ Payments',

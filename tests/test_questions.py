@@ -1,8 +1,10 @@
 """copier.yml: every question's validator accepts good answers and rejects bad ones clearly."""
 
+import re
 from pathlib import Path
 from typing import Any
 
+import ascii_spellings
 import copier
 import pytest
 import stdlib_names
@@ -76,14 +78,115 @@ def test_default_validation_level_is_static(tmp_path: Path) -> None:
     assert answers_after(tmp_path, base=without_level)["post_copy_validation"] == "static"
 
 
-@pytest.mark.parametrize("name", ["Orders", "orders-service_2", "A1", "Payments API 3"])
-def test_project_name_accepts(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Orders",
+        "orders-service_2",
+        "A1",
+        "Payments API 3",
+        "x",
+        "1password",
+        "Orders!",
+        "trailing-",
+        "Ünïcode Service",
+        "東京",
+        "Café – Zürich’s API 🚀",  # noqa: RUF001
+        'O\'Brien "Ledger" \\N #9: {EU} $HOME',
+        "Ж" * 64,
+    ],
+)
+def test_project_name_accepts_any_display_name(tmp_path: Path, name: str) -> None:
     assert answers_after(tmp_path, project_name=name)["project_name"] == name
 
 
-@pytest.mark.parametrize("name", ["", "x", "1password", "Orders!", "trailing-", "a" * 65])
-def test_project_name_rejects(tmp_path: Path, name: str) -> None:
-    assert "2 to 64 ASCII letters" in rejection(tmp_path, project_name=name)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        " ",
+        " Orders",
+        "Orders ",
+        "Orders\u3000",  # an ideographic space is a space too
+        "a" * 65,
+        "two\nlines",
+        "carriage\rreturn",
+        "a\ttab",
+        "nul\x00",
+        "escape\x1b[31m",
+        "delete\x7f",
+        "next\x85line",  # C1; YAML reads it as a line break
+        "line\u2028separator",
+        "paragraph\u2029separator",
+        "right-to-left \u202eoverride",
+        "isolate\u2066d",
+        "byte order\ufeffmark",
+        "not\uffffa character",
+        "lone\udc80surrogate",
+    ],
+)
+def test_project_name_rejects_what_files_cannot_show(tmp_path: Path, name: str) -> None:
+    message = rejection(tmp_path, project_name=name)
+    assert "Use 1 to 64 characters on one line, no control characters, no outer spaces." in message
+
+
+@pytest.mark.parametrize(
+    ("name", "slug", "package"),
+    [
+        ("Ünïcode Service", "unicode-service", "unicode_service"),
+        ("ÜNÏCODE SERVICE", "unicode-service", "unicode_service"),
+        ("U\u0308ni\u0308code Service", "unicode-service", "unicode_service"),  # decomposed
+        ("Café Zürich", "cafe-zurich", "cafe_zurich"),
+        ("Straße", "strasse", "strasse"),
+        ("Łódź", "lodz", "lodz"),
+        ("Øresund", "oresund", "oresund"),
+        ("Æsir Þing Œuvre", "aesir-thing-oeuvre", "aesir_thing_oeuvre"),
+        ("Đà Nẵng Ðata", "da-nang-data", "da_nang_data"),
+        ("İstanbul Ödeme", "istanbul-odeme", "istanbul_odeme"),
+        ("Ｆｕｌｌｗｉｄｔｈ Ａｐｉ", "fullwidth-api", "fullwidth_api"),  # noqa: RUF001
+        ("ﬁnance H₂O", "finance-h2o", "finance_h2o"),
+        ('"Ledger" \\ Payouts #9: {EU}', "ledger-payouts-9-eu", "ledger_payouts_9_eu"),
+        ("Orders – EU’s API 🚀", "orders-eu-s-api", "orders_eu_s_api"),  # noqa: RUF001
+        ("東京 Orders", "orders", "orders"),
+        ("3D Printing API", "printing-api", "printing_api"),
+    ],
+)
+def test_defaults_spell_the_display_name_in_ascii(
+    tmp_path: Path, name: str, slug: str, package: str
+) -> None:
+    answers = answers_after(tmp_path, project_name=name)
+    assert (answers["project_slug"], answers["package_name"]) == (slug, package)
+
+
+@pytest.mark.parametrize("name", ["東京", "Москва", "Αθήνα", "!!!", "2048", "🚀", "- _ -"])
+def test_a_display_name_without_an_ascii_word_gives_the_service_default(
+    tmp_path: Path, name: str
+) -> None:
+    # Accepted, and the offered defaults still pass their validators (docs/OPTIONS.md, "Names").
+    answers = answers_after(tmp_path, project_name=name)
+    assert (answers["project_slug"], answers["package_name"]) == ("service", "service")
+
+
+def test_a_long_display_name_that_spells_longer_gives_a_valid_slug(tmp_path: Path) -> None:
+    answers = answers_after(tmp_path, project_name="ß" * 64)  # 128 letters in ASCII
+    assert answers["project_slug"] == "s" * 50
+    answers = answers_after(tmp_path, project_name="Þ-" * 32)
+    assert answers["project_slug"] == "-".join(["th"] * 17)[:50].rstrip("-")
+
+
+def test_ascii_spellings_are_those_the_script_prints() -> None:
+    assert QUESTIONS["ascii_spellings"]["default"] == ascii_spellings.ascii_spellings()
+
+
+def test_every_ascii_spelling_is_lowercase_ascii_of_characters_outside_ascii() -> None:
+    # What the slug's default relies on: a spelling is a word (or nothing), and every
+    # character it spells is one that lowercasing keeps and ASCII does not hold.
+    for spelling, chars in QUESTIONS["ascii_spellings"]["default"].items():
+        assert isinstance(spelling, str)
+        assert re.fullmatch("[a-z0-9]*", spelling), spelling
+        assert all(char > "~" and char.lower() == char for char in chars), spelling
+    spelled = "".join(QUESTIONS["ascii_spellings"]["default"].values())
+    assert len(spelled) == len(set(spelled))  # one spelling each
 
 
 def test_long_project_name_gives_a_valid_slug(tmp_path: Path) -> None:
@@ -267,6 +370,8 @@ def test_reserved_standard_library_names_are_those_of_every_offered_python() -> 
         ("FastAPI", "fastapi_service"),
         ("Async", "async_service"),
         ("Tests", "tests_service"),
+        ("Tëst", "test_service"),  # a reserved name once spelled in ASCII
+        ("Ïmport", "import_service"),
     ],
 )
 def test_a_derived_package_name_that_would_clash_gets_a_suffix(
@@ -307,8 +412,9 @@ def test_every_help_line_and_choice_fits_an_80_column_terminal() -> None:
 @pytest.mark.parametrize(
     "bad",
     [
-        {"project_name": "Orders!"},
-        {"project_name": "Ünïcode Service"},
+        {"project_name": " Orders"},
+        {"project_name": "two\nlines"},
+        {"project_name": "a" * 65},
         {"project_slug": "Orders"},
         {"package_name": "2fast"},
         {"package_name": "json"},

@@ -2,8 +2,11 @@
 hand-written (no Jinja residue, formatted, lint- and mypy --strict-clean) and its own
 test suite must pass."""
 
+import ast
 import json
 import re
+import tomllib
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,7 @@ import pytest
 import yaml
 
 from .answers import (
+    BASE,
     CACHES,
     COMPONENTS,
     DATABASES,
@@ -76,6 +80,71 @@ def test_matrix_covers_every_python_version_and_license() -> None:
 def test_matrix_holds_every_valid_cache_worker_and_broker_combination_once() -> None:
     rendered = [components(answers) for answers in RENDER_MATRIX.values()]
     assert sorted(rendered, key=str) == sorted(COMPONENTS, key=str)
+
+
+# A display name holding what each file that shows it must escape: the shape of a
+# Dockerfile parser directive, quotes (three in a row end a docstring), a backslash
+# before N, `#`, `:`, braces, `$` (a Dockerfile label expands it), look-alikes of ASCII
+# letters, and East Asian letters: two columns each, they make the title's line in
+# about.py 102 columns wide for ruff format, while it is 73 characters long.
+HOSTILE_NAME = 'escape=` "EU" \\N #9: {x} $ """ – ’ ' + "東京" * 14  # noqa: RUF001
+
+
+def columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def test_a_hostile_display_name_renders_into_files_that_parse(tmp_path: Path) -> None:
+    """Every file that shows the display name parses and holds it as typed. Quick: no
+    `uv sync`, and only ruff runs; the long-names row of the matrix runs every check on a
+    hostile name of its own."""
+    ruff = require_tool("ruff")
+    answers = {**BASE, "project_name": HOSTILE_NAME, "database": "none"}
+    project = render(tmp_path / "project", answers)
+    root, package = project.path, package_name(project)
+    description = f"{HOSTILE_NAME}: an HTTP API service"
+    recorded = yaml.safe_load((root / ".copier-answers.yml").read_text())
+    assert recorded["project_name"] == HOSTILE_NAME
+
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == description
+    outside_ascii = {char for char in HOSTILE_NAME if not char.isascii()}
+    assert set(pyproject["tool"]["ruff"]["lint"]["allowed-confusables"]) == outside_ascii
+
+    about = (root / "src" / package / "about.py").read_text()
+    assigned = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in ast.parse(about).body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    assert (assigned["TITLE"], assigned["DESCRIPTION"]) == (HOSTILE_NAME, description)
+    title = next(line for line in about.splitlines() if line.startswith("TITLE ="))
+    assert 100 < columns(title.removesuffix("  # fmt: skip")) <= 104  # ruff would wrap it
+    init = ast.parse((root / "src" / package / "__init__.py").read_text())
+    assert ast.get_docstring(init) == f"The {HOSTILE_NAME} service."
+    # ruff check: no invalid escape, no look-alike it refuses; ruff format: lines kept
+    for command in (["check"], ["format", "--check"]):
+        result = run_in(root, [ruff, *command, "src"])
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    dashboard = root / "deploy/grafana/dashboards/service.json"
+    assert json.loads(dashboard.read_text())["title"] == HOSTILE_NAME
+    for name in ("compose.yaml", "deploy/prometheus/prometheus.yml"):
+        assert HOSTILE_NAME in (root / name).read_text()
+        yaml.safe_load((root / name).read_text())
+
+    dockerfile = (root / "Dockerfile").read_text()
+    first_line = dockerfile.splitlines()[0]
+    assert HOSTILE_NAME in first_line
+    # BuildKit's parser-directive pattern (`# escape=...` would change the escape character)
+    assert not re.match(r"#\s*[a-zA-Z][a-zA-Z0-9]*\s*=", first_line)
+    label = re.search(r'org\.opencontainers\.image\.description="((?:[^"\\]|\\.)*)"', dockerfile)
+    assert label is not None
+    # As Docker reads it: a backslash escapes the next character, a bare `$` expands.
+    pieces = re.findall(r"\\.|[^\\]", label[1])
+    assert "$" not in pieces
+    assert "".join(piece[-1] for piece in pieces) == description
+    assert (root / "README.md").read_text().splitlines()[0] == f"# {HOSTILE_NAME}"
 
 
 @pytest.fixture(scope="module", params=[in_a_group_of_its_own("render", r) for r in RENDER_MATRIX])
