@@ -301,6 +301,33 @@ def test_compose_builds_the_service_image_once(project: Rendered) -> None:
         assert "migrate" in sharing
 
 
+BUILD_SECRETS = ["build_ca_bundle", "build_index_url"]
+
+
+def test_every_download_of_the_image_build_gets_the_build_secrets(project: Rendered) -> None:
+    """Behind a proxy that re-signs TLS, or with a mirror of PyPI, a step that downloads
+    without the CA bundle and the index fails (tests/e2e/test_build_secrets.py builds it);
+    compose passes both to the build only, and the runtime stage mounts neither."""
+    dockerfile = (project.path / "Dockerfile").read_text()
+    builder, runtime = dockerfile.split(" AS runtime\n")
+    instructions = re.sub(r"\\\n", " ", builder).splitlines()
+    downloads = [line for line in instructions if re.search(r"pip install|uv sync", line)]
+    assert len(downloads) == 3  # uv itself, the dependencies, the project's build backend
+    for step in downloads:
+        mounts = re.findall(r"--mount=(\S+)", step)
+        secrets = [f"type=secret,id={name},required=false" for name in BUILD_SECRETS]
+        assert set(mounts) >= {*secrets, "type=tmpfs,target=/run/build-ca"}, step
+        assert re.search(r"with-build-secrets /opt/uv/bin/(pip|uv) ", step), step
+    assert "--mount=type=secret" not in runtime
+    compose = yaml.safe_load((project.path / "compose.yaml").read_text())
+    assert compose["services"]["api"]["build"]["secrets"] == BUILD_SECRETS
+    assert compose["secrets"] == {
+        "build_ca_bundle": {"file": "${BUILD_CA_BUNDLE:-/dev/null}"},
+        "build_index_url": {"environment": "BUILD_INDEX_URL"},
+    }
+    assert not any("secrets" in service for service in compose["services"].values())
+
+
 def test_compose_services_follow_the_database_cache_and_worker_answers(project: Rendered) -> None:
     database = project.answers.get("database", "postgresql")
     worker = project.answers.get("worker", "none")
