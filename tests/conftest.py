@@ -1,6 +1,7 @@
 """Fixtures shared by the template's tests: rendering, and running the generated project's tools."""
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -99,6 +100,14 @@ def render(destination: Path, answers: Answers, *, tasks: bool = False) -> Rende
         vcs_ref="HEAD",
     )
     return Rendered(destination, answers)
+
+
+def shell_block_after(readme: str, heading: str) -> str:
+    """The first ```sh block after `heading`."""
+    section = readme.split(heading, 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert block, f"no ```sh block after {heading!r} in the README"
+    return block.group(1).strip()
 
 
 def require_tool(name: str) -> str:

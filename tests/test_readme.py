@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import TEMPLATE_DIR, TOOL_ENV, require_tool
+from .conftest import TEMPLATE_DIR, TOOL_ENV, require_tool, shell_block_after
 
 pytestmark = pytest.mark.render
 
@@ -30,14 +30,6 @@ PROMPTS = {
     for name, spec in QUESTIONS.items()
     if isinstance(spec, dict) and spec.get("help") and spec.get("when") is not False
 }
-
-
-def shell_block_after(readme: str, heading: str) -> str:
-    """The first ```sh block after `heading`."""
-    section = readme.split(heading, 1)[1]
-    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert block, f"no ```sh block after {heading!r} in README.md"
-    return block.group(1).strip()
 
 
 def run_in_terminal(command: str, cwd: Path, answers: dict[str, str], timeout: float) -> str:
