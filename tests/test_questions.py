@@ -1,6 +1,8 @@
 """copier.yml: every question's validator accepts good answers and rejects bad ones clearly."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -436,3 +438,26 @@ def test_every_rejection_message_is_one_line_that_fits_80_columns(
     assert message
     assert "\n" not in message
     assert len(message) <= TERMINAL_COLUMNS - 1, message
+
+
+def test_a_refused_data_answer_ends_with_the_line_options_md_quotes(tmp_path: Path) -> None:
+    """Copier prints its own traceback for a refused `-d` answer; docs/OPTIONS.md tells
+    the reader which line to read. That line must be the one copier really ends with."""
+    documented = re.search(
+        r"^    (ValueError: Validation error for question .*)$",
+        (TEMPLATE_DIR / "docs/OPTIONS.md").read_text(),
+        re.MULTILINE,
+    )
+    assert documented is not None, "docs/OPTIONS.md quotes no refused-answer line"
+    command = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet"]
+    command += ["--vcs-ref", "HEAD", "-d", "project_name=Orders", "-d", "package_name=class"]
+    result = subprocess.run(
+        [*command, str(TEMPLATE_DIR), str(tmp_path / "project")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == documented.group(1)
+    assert not (tmp_path / "project").exists()
