@@ -28,11 +28,11 @@ DATABASE_SERVERS = {
     ),
     "mysql": os.environ.get("SLIPWAY_MYSQL_URL", "mysql+aiomysql://root@127.0.0.1:3306/test"),
 }
-# The Redis the generated suites with a cache use (TEST_REDIS_URL): each test writes
-# under a key prefix of its own and deletes its keys afterwards.
+# The Redis the generated suites with a cache or a worker use (TEST_REDIS_URL): each run
+# writes keys of its own and deletes them afterwards.
 REDIS_SERVER = os.environ.get("SLIPWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
-# The RabbitMQ the generated suites with a Celery worker on RabbitMQ use (TEST_BROKER_URL):
-# each run takes a queue of its own and deletes it afterwards.
+# The RabbitMQ the generated suites with a worker on RabbitMQ use (TEST_BROKER_URL): each
+# run takes queues and exchanges of its own and deletes them afterwards.
 RABBITMQ_SERVER = os.environ.get("SLIPWAY_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 
 
@@ -41,10 +41,13 @@ class Rendered:
     path: Path
     answers: Answers
 
-    def run(self, *command: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        """Run a command in the project; fail the test with its output when it fails."""
+    def run(
+        self, *command: str, timeout: float = 600, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command in the project, with `env` over the test servers' variables; fail
+        the test with its output when it fails."""
         try:
-            result = run_in(self.path, command, timeout=timeout, env=self.env)
+            result = run_in(self.path, command, timeout=timeout, env={**self.env, **(env or {})})
         except subprocess.TimeoutExpired as stuck:  # say what it printed before it stuck
             printed = [
                 part.decode(errors="replace") if isinstance(part, bytes) else part or ""
