@@ -36,6 +36,12 @@ COMPOSE_FILES = (
 COMPOSE_TIMEOUT = 60.0
 HADOLINT_TIMEOUT = 60.0
 PROBE_TIMEOUT = 30.0
+# `uv run` installs the dev tools first; checkov, a first time, is fetched by uvx.
+KUBERNETES_TIMEOUT = 600.0
+KUBERNETES_CHECK: tuple[str, ...] = ("uv", "run", "--frozen", "python", "scripts/k8s_check.py")
+# Set to `skip` to leave checkov out of the Kubernetes check (Slipway's own tests run it
+# on a few rows of the render matrix only: it takes 10-20 s a project).
+CHECKOV_SWITCH = "SLIPWAY_CHECKOV"
 SMOKE_TIMEOUT = 900.0
 SMOKE_COMMAND = (
     "uv",
@@ -213,6 +219,37 @@ def check_dockerfile(project: Path) -> Outcome:
     )
 
 
+def check_kubernetes(project: Path) -> Outcome:
+    """`make k8s-check`: the manifests render, match the schemas and pass checkov."""
+    if not (project / "scripts" / "k8s_check.py").is_file():
+        return Skipped("no scripts/k8s_check.py: skipped the Kubernetes manifests check")
+    if shutil.which("uv") is None:
+        return Skipped("uv not found: skipped the Kubernetes manifests check (`make k8s-check`)")
+    if not (project / "uv.lock").is_file():
+        return Skipped("no uv.lock: skipped the Kubernetes manifests check (`make k8s-check`)")
+    # The project's own .venv, not one active in the shell; an installed Python over a
+    # download, as for `uv lock`.
+    env = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
+    env.setdefault("UV_PYTHON_PREFERENCE", "system")
+    command = KUBERNETES_CHECK
+    name = "kubernetes manifests (make k8s-check)"
+    if os.environ.get(CHECKOV_SWITCH) == "skip":
+        command, name = (*command, "--no-checkov"), f"{name}, checkov left out ({CHECKOV_SWITCH})"
+    result = run_command(command, project, KUBERNETES_TIMEOUT, env)
+    if result.ok:
+        return Passed(name)
+    return command_failure(
+        "kubernetes manifests",
+        command,
+        result,
+        fix=(
+            "correct the objects under deploy/kubernetes named above (schema errors name the"
+            " field; checkov names its check), then run `make k8s-check`"
+        ),
+        skip=skip_hint("make k8s-check"),
+    )
+
+
 def check_smoke(project: Path) -> Outcome:
     """The project's own smoke test builds the image, starts the stack and probes it."""
     command = " ".join(SMOKE_COMMAND)
@@ -246,6 +283,7 @@ STATIC_CHECKS: tuple[Callable[[Path], Outcome], ...] = (
     check_toml,
     check_compose,
     check_dockerfile,
+    check_kubernetes,
 )
 
 
