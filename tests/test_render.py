@@ -149,11 +149,20 @@ def test_a_hostile_display_name_renders_into_files_that_parse(tmp_path: Path) ->
     assert (root / "README.md").read_text().splitlines()[0] == f"# {HOSTILE_NAME}"
 
 
+# The rows whose static validation runs checkov over the Kubernetes manifests (10-20 s
+# each): the defaults, every component at once, and SQLite with every monitoring tool.
+# The other rows run the rest of `make k8s-check` (kustomize, the schemas).
+CHECKOV_ROWS = ("defaults", "mysql-redis-celery-rabbitmq", "py312-bsd-sqlite-arq")
+
+
 @pytest.fixture(scope="module", params=[in_a_group_of_its_own("render", r) for r in RENDER_MATRIX])
 def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     require_tool("uv")
     answers = {**RENDER_MATRIX[request.param], "post_copy_validation": "static"}
-    rendered = render(tmp_path_factory.mktemp(request.param) / "project", answers, tasks=True)
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param not in CHECKOV_ROWS:
+            patch.setenv("SLIPWAY_CHECKOV", "skip")
+        rendered = render(tmp_path_factory.mktemp(request.param) / "project", answers, tasks=True)
     rendered.run("uv", "sync", "--frozen", "--quiet")
     return rendered
 
@@ -629,7 +638,7 @@ def test_generated_suite_stops_with_a_clear_message_without_a_rabbitmq_server(
 def test_prometheus_config_and_alert_rules_validate(project: Rendered) -> None:
     config = project.path / "deploy/prometheus"
     if not monitors_with(project.answers, "prometheus"):
-        assert not (project.path / "deploy").exists()
+        assert sorted(path.name for path in (project.path / "deploy").iterdir()) == ["kubernetes"]
         return
     status, output = promtool(config, "check", "config", "prometheus.yml")
     assert status == 0, output
@@ -658,3 +667,38 @@ def test_dashboard_and_alerts_use_only_metrics_the_service_exports(project: Rend
         if names - exported:
             unknown[expression] = sorted(names - exported)
     assert unknown == {}
+
+
+def test_kubernetes_manifests_render_and_match_the_schemas(project: Rendered) -> None:
+    # checkov too on CHECKOV_ROWS, in the fixture's static validation (`make k8s-check`)
+    result = project.run("uv", "run", "--frozen", "python", "scripts/k8s_check.py", "--no-checkov")
+    targets = ("base", "overlays/production", "overlays/staging")
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == list(targets)
+
+
+def test_prometheus_rule_and_alerts_file_hold_the_same_rule_groups(project: Rendered) -> None:
+    monitoring = project.path / "deploy/kubernetes/base/monitoring.yaml"
+    if not monitors_with(project.answers, "prometheus"):
+        assert not monitoring.exists()
+        return
+    alerts = yaml.safe_load((project.path / "deploy/prometheus/alerts.yml").read_text())
+    objects = {doc["kind"]: doc for doc in yaml.safe_load_all(monitoring.read_text())}
+    assert objects["PrometheusRule"]["spec"]["groups"] == alerts["groups"]
+    # The rules select job="api" and job="worker": the PodMonitor names jobs so.
+    assert objects["PodMonitor"]["spec"]["jobLabel"] == "app.kubernetes.io/component"
+
+
+def test_no_overlay_raises_the_api_above_one_replica_with_sqlite(project: Rendered) -> None:
+    kubernetes = project.path / "deploy/kubernetes"
+    api = yaml.safe_load_all((kubernetes / "base/api.yaml").read_text())
+    deployment = next(doc for doc in api if doc["kind"] == "Deployment")
+    sqlite = project.answers.get("database", "postgresql") == "sqlite"
+    assert (deployment["spec"]["replicas"] == 1) is sqlite
+    assert (kubernetes / "base/api-scaling.yaml").exists() is not sqlite  # the HPA, the PDB
+    for overlay in kubernetes.glob("overlays/*/kustomization.yaml"):
+        kustomization = yaml.safe_load(overlay.read_text())
+        scaled = {entry["name"] for entry in kustomization.get("replicas", [])}
+        patched = {patch["target"]["kind"] for patch in kustomization["patches"]}
+        if sqlite:
+            assert not any(name.endswith("-api") for name in scaled), overlay
+            assert "HorizontalPodAutoscaler" not in patched, overlay
