@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from .. import __version__
+from ..draining import is_draining
 from ..errors import CATALOGUE, ErrorCode, envelope, error_responses
 from ..request_context import request_id_of
 from .registry import CheckResult, HealthRegistry
@@ -22,6 +23,8 @@ def get_registry(request: Request) -> HealthRegistry:
     registry: HealthRegistry = request.state.health
     return registry
 
+
+DRAINING_MESSAGE = "The service is not ready: it is shutting down."
 
 RegistryDep = Annotated[HealthRegistry, Depends(get_registry)]
 
@@ -70,13 +73,19 @@ async def live_head() -> None:
     responses=error_responses(ErrorCode.NOT_READY),
 )
 async def ready(request: Request, registry: RegistryDep) -> Readiness | JSONResponse:
-    """Every dependency passed its latest check; 503 names the ones that did not."""
+    """Every dependency passed its latest check and the process is not draining; 503 says
+    which checks failed and whether it drains."""
     results = await registry.latest()
     failing = [result for result in results if not result.passed]
-    if failing:
+    draining = is_draining()
+    if failing or draining:
         body = envelope(
             ErrorCode.NOT_READY,
-            details={"failing": [report.model_dump() for report in _reports(failing)]},
+            message=DRAINING_MESSAGE if draining else None,
+            details={
+                "draining": draining,
+                "failing": [report.model_dump() for report in _reports(failing)],
+            },
             request_id=request_id_of(request),
         )
         return JSONResponse(body, status_code=CATALOGUE[ErrorCode.NOT_READY].status)
