@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build offline stand-ins for the official postgres:17, mariadb:11, redis:7, rabbitmq:4 and
-# prom/prometheus images, FROM the Python stand-in that standins.sh makes (see
+# Build offline stand-ins for the official postgres:17, mariadb:11, redis:7, rabbitmq:4,
+# prom/prometheus and haproxy images, FROM the Python stand-in that standins.sh makes (see
 # tests/e2e/standins/*/Dockerfile).
 # Idempotent: an image is rebuilt only when its directory's files or the base image
 # changed, as recorded in its slipway.standin.hash label.
@@ -50,3 +50,4 @@ build_service_standin "${STANDIN_MARIADB_IMAGE:-slipway-standin/mariadb:11}" "${
 build_service_standin "${STANDIN_REDIS_IMAGE:-slipway-standin/redis:7}" "${HERE}/standins/redis"
 build_service_standin "${STANDIN_RABBITMQ_IMAGE:-slipway-standin/rabbitmq:4}" "${HERE}/standins/rabbitmq"
 build_service_standin "${STANDIN_PROMETHEUS_IMAGE:-slipway-standin/prometheus:trixie}" "${HERE}/standins/prometheus"
+build_service_standin "${STANDIN_HAPROXY_IMAGE:-slipway-standin/haproxy:trixie}" "${HERE}/standins/haproxy"

@@ -1,0 +1,322 @@
+"""A rolling update behind a real load balancer, done the way a Kubernetes RollingUpdate
+with `maxUnavailable: 0` does it: start a new replica, wait until the balancer finds it
+ready, send the old one SIGTERM, and so on for each. Under steady load no request may
+fail, each old replica turns unready within the balancer's check interval and exits
+within its grace period. Then two migration runs at once: one applies, the other waits.
+
+The replicas are containers of the stack's own image on its network, behind HAProxy
+(an offline stand-in of the official image) that health-checks `/health/ready` and finds
+the replicas by DNS, as an ingress controller follows a Service's endpoints. HAProxy
+retries nothing: a request sent to a replica that is going away fails the test."""
+
+import contextlib
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+import pytest
+from docker.models.containers import Container
+
+from ..conftest import in_a_group_of_its_own
+from .conftest import STANDIN_PYTHON_IMAGE, Stack, free_port, require_image, service_container
+
+STANDIN_HAPROXY_IMAGE = "slipway-standin/haproxy:trixie"
+POOL_ALIAS = "api-pool"  # the replicas' shared DNS name, as a headless Service gives them
+CHECK_INTERVAL_SECONDS = 0.5  # the balancer's health-check interval (a readinessProbe's period)
+GRACE_SECONDS = 40  # terminationGracePeriodSeconds of the Kubernetes manifests
+LOAD_CLIENTS = 4
+LOAD_PAUSE_SECONDS = 0.02  # per client between requests: about 150 requests a second
+# Every request comes from the balancer's one address: the per-client rate limiter would
+# answer 429 long before the rollout ends. The limiter has tests of its own.
+REPLICA_SETTINGS = {"RATE_LIMIT_READS": "1000000/minute"}
+
+HAPROXY_CONFIG = f"""\
+global
+    log stdout format raw local0 info
+
+defaults
+    mode http
+    log global
+    option httplog
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+    retries 0
+
+resolvers docker
+    nameserver embedded 127.0.0.11:53
+    hold valid 1s
+    hold obsolete 0s
+
+frontend web
+    bind :8080
+    default_backend api
+
+frontend stats
+    bind :8404
+    stats enable
+    stats uri /stats
+    stats show-legends  # the servers' addresses, which tell the replicas apart
+
+backend api
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host localhost
+    http-check expect status 200
+    default-server check inter {int(CHECK_INTERVAL_SECONDS * 1000)}ms fall 1 rise 1
+    default-server resolvers docker init-addr none
+    server-template replica 6 {POOL_ALIAS}:8000
+"""
+
+
+@dataclass
+class Load:
+    """Clients that call the service through the balancer until stopped; every outcome counted."""
+
+    url: str
+    outcomes: Counter[str] = field(default_factory=Counter)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                with urllib.request.urlopen(self.url, timeout=10) as response:
+                    outcome = str(response.status)
+            except urllib.error.HTTPError as error:
+                outcome = str(error.code)
+            except OSError as error:  # refused, reset, timed out
+                outcome = type(error).__name__
+            with self.lock:
+                self.outcomes[outcome] += 1
+            time.sleep(LOAD_PAUSE_SECONDS)
+
+    @property
+    def failed(self) -> dict[str, int]:
+        return {outcome: n for outcome, n in self.outcomes.items() if outcome != "200"}
+
+
+@dataclass
+class Replicas:
+    """api containers of the stack's image, on its network under one DNS name."""
+
+    engine: docker.DockerClient
+    image: str
+    network: str
+    env: list[str]
+    prefix: str
+    started: list[Container] = field(default_factory=list)
+
+    def start(self) -> Container:
+        container = self.engine.containers.run(
+            self.image,
+            name=f"{self.prefix}-{len(self.started) + 1}",
+            environment=self.env,
+            network=self.network,
+            networking_config={
+                self.network: self.engine.api.create_endpoint_config(aliases=[POOL_ALIAS])
+            },
+            read_only=True,
+            tmpfs={"/tmp": ""},  # the container's own, as in compose
+            cap_drop=["ALL"],
+            detach=True,
+        )
+        self.started.append(container)
+        return container
+
+    def remove_all(self) -> None:
+        for container in self.started:
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True)
+
+
+def address(container: Container, network: str) -> str:
+    container.reload()
+    ip: str = container.attrs["NetworkSettings"]["Networks"][network]["IPAddress"]
+    return ip
+
+
+def ready_status(container: Container, network: str) -> int | None:
+    """What the replica's /health/ready answers now; None while nothing listens."""
+    url = f"http://{address(container, network)}:8000/health/ready"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except OSError:
+        return None
+
+
+def balancer_servers(stats_url: str) -> list[dict[str, str]]:
+    """The balancer's servers for the api, from its stats page."""
+    with urllib.request.urlopen(stats_url + ";csv", timeout=2) as response:
+        rows = response.read().decode().splitlines()
+    header = rows[0].lstrip("# ").split(",")
+    servers = [dict(zip(header, row.split(","), strict=False)) for row in rows[1:]]
+    return [s for s in servers if s.get("pxname") == "api" and s.get("svname") != "BACKEND"]
+
+
+def balanced_addresses(stats_url: str) -> set[str]:
+    """The replicas' addresses the balancer sends requests to now (its servers that are UP)."""
+    up = (s["addr"] for s in balancer_servers(stats_url) if s["status"] == "UP" and s["addr"])
+    return {addr.rsplit(":", 1)[0] for addr in up}
+
+
+def poll(condition: object, within: float, what: str) -> float:
+    """Poll `condition()` until true; answer the seconds it took, or fail saying `what`."""
+    started = time.monotonic()
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() - started > within:
+            pytest.fail(f"{what} did not happen within {within} s")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+@pytest.fixture
+def replicas(engine: docker.DockerClient, stack: Stack) -> Iterator[Replicas]:
+    api = service_container(engine, stack, "api")
+    network = next(iter(api.attrs["NetworkSettings"]["Networks"]))
+    env = [*api.attrs["Config"]["Env"], *(f"{k}={v}" for k, v in REPLICA_SETTINGS.items())]
+    pool = Replicas(engine, api.attrs["Image"], network, env, f"{stack.name}-replica")
+    try:
+        yield pool
+    finally:
+        pool.remove_all()
+
+
+@pytest.fixture
+def balancer(
+    engine: docker.DockerClient, replicas: Replicas, tmp_path: Path
+) -> Iterator[tuple[str, str]]:
+    """HAProxy in front of the replicas: the service's URL and the stats page's."""
+    require_image(engine, STANDIN_HAPROXY_IMAGE)
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(HAPROXY_CONFIG)
+    config.chmod(0o644)
+    web, stats = free_port(), free_port()
+    container = engine.containers.run(
+        STANDIN_HAPROXY_IMAGE,
+        name=f"{replicas.prefix}-balancer",
+        network=replicas.network,
+        volumes={str(config): {"bind": "/usr/local/etc/haproxy/haproxy.cfg", "mode": "ro"}},
+        ports={"8080/tcp": ("127.0.0.1", web), "8404/tcp": ("127.0.0.1", stats)},
+        detach=True,
+    )
+    try:
+        yield f"http://127.0.0.1:{web}", f"http://127.0.0.1:{stats}/stats"
+    finally:
+        print(container.logs(tail=20).decode(errors="replace"))
+        container.remove(force=True)
+
+
+@pytest.mark.parametrize("stack", [in_a_group_of_its_own("stack", "postgresql")], indirect=True)
+def test_a_rolling_update_under_load_fails_no_request(
+    replicas: Replicas, balancer: tuple[str, str]
+) -> None:
+    require_image(replicas.engine, STANDIN_PYTHON_IMAGE)
+    service_url, stats_url = balancer
+    network = replicas.network
+    old = [replicas.start(), replicas.start()]
+    for replica in old:
+        poll(lambda r=replica: ready_status(r, network) == 200, 60, f"{replica.name} ready")
+    expected = {address(replica, network) for replica in old}
+    poll(lambda: balanced_addresses(stats_url) == expected, 30, "the balancer finding both")
+
+    load = Load(service_url + "/api/v1/items?limit=5")
+    clients = [threading.Thread(target=load.run, daemon=True) for _ in range(LOAD_CLIENTS)]
+    for client in clients:
+        client.start()
+    unready_after, exited_after = [], []
+    try:
+        for replica in old:
+            new = replicas.start()
+            poll(lambda n=new: ready_status(n, network) == 200, 60, f"{new.name} ready")
+            new_address = address(new, network)
+            poll(lambda a=new_address: a in balanced_addresses(stats_url), 30, "balancer sees new")
+            gone = address(replica, network)
+            signalled = time.monotonic()
+            replica.kill(signal="SIGTERM")
+            unready_after.append(
+                poll(
+                    lambda a=gone: a not in balanced_addresses(stats_url), 10, "balancer drops old"
+                )
+            )
+            exit_code = replica.wait(timeout=GRACE_SECONDS)["StatusCode"]
+            exited_after.append(round(time.monotonic() - signalled, 2))
+            assert exit_code == 0, replica.logs(tail=30).decode(errors="replace")
+        time.sleep(1)  # requests to the new replicas only, for a last second
+    finally:
+        load.stopping.set()
+        for client in clients:
+            client.join(timeout=15)
+
+    total = sum(load.outcomes.values())
+    print(
+        f"\nrolling update: {total} requests, failed {load.failed}; "
+        f"SIGTERM to unready in the balancer {[round(s, 2) for s in unready_after]} s, "
+        f"to exit {exited_after} s"
+    )
+    assert total > 500, load.outcomes
+    assert load.failed == {}
+    assert all(seconds <= 2 * CHECK_INTERVAL_SECONDS + 1 for seconds in unready_after)
+
+
+def psql(db: Container, database: str, sql: str) -> str:
+    user = next(
+        v.split("=", 1)[1] for v in db.attrs["Config"]["Env"] if v.startswith("POSTGRES_USER=")
+    )
+    exit_code, output = db.exec_run(["psql", "-U", user, "-d", database, "-tAc", sql])
+    assert isinstance(output, bytes)
+    assert exit_code == 0, output.decode(errors="replace")
+    return output.decode().strip()
+
+
+@pytest.mark.parametrize("stack", [in_a_group_of_its_own("stack", "postgresql")], indirect=True)
+def test_two_migration_runs_at_once_both_succeed_and_apply_once(
+    engine: docker.DockerClient, stack: Stack
+) -> None:
+    """Two migration Jobs of one rollout, or two `compose run migrate`: one applies, the
+    other waits for its lock, then finds nothing to do."""
+    db, api = service_container(engine, stack, "db"), service_container(engine, stack, "api")
+    env = api.attrs["Config"]["Env"]
+    url = next(v.split("=", 1)[1] for v in env if v.startswith("DATABASE_URL="))
+    main_database = url.rsplit("/", 1)[1]
+    fresh = f"migrations_{secrets.token_hex(3)}"
+    psql(db, main_database, f"CREATE DATABASE {fresh}")
+    runs: list[Container] = []
+    try:
+        fresh_env = [v for v in env if not v.startswith("DATABASE_URL=")]
+        fresh_env.append(f"DATABASE_URL={url.rsplit('/', 1)[0]}/{fresh}")
+        network = next(iter(api.attrs["NetworkSettings"]["Networks"]))
+        runs = [
+            engine.containers.create(
+                api.attrs["Image"],
+                ["alembic", "upgrade", "head"],
+                environment=fresh_env,
+                network=network,
+            )
+            for _ in range(2)
+        ]
+        for run in runs:
+            run.start()
+        outcomes = [run.wait(timeout=120)["StatusCode"] for run in runs]
+        logs = [run.logs().decode(errors="replace") for run in runs]
+        assert outcomes == [0, 0], "\n---\n".join(logs)
+        head = psql(db, main_database, "SELECT version_num FROM alembic_version")
+        assert psql(db, fresh, "SELECT version_num FROM alembic_version") == head
+        tables = psql(db, fresh, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        assert tables == psql(
+            db, main_database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        )
+    finally:
+        for run in runs:
+            run.remove(force=True)
+        psql(db, main_database, f"DROP DATABASE IF EXISTS {fresh} WITH (FORCE)")
