@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import docker
 import pytest
+import yaml
 from docker.models.containers import Container
 
 from ..conftest import in_a_group_of_its_own
@@ -269,11 +271,14 @@ def test_a_rolling_update_under_load_fails_no_request(
     assert all(seconds <= 2 * CHECK_INTERVAL_SECONDS + 1 for seconds in unready_after)
 
 
+def psql_command(db: Container, database: str, sql: str) -> list[str]:
+    env = db.attrs["Config"]["Env"]
+    user = next(v.split("=", 1)[1] for v in env if v.startswith("POSTGRES_USER="))
+    return ["psql", "-U", user, "-d", database, "-tAc", sql]
+
+
 def psql(db: Container, database: str, sql: str) -> str:
-    user = next(
-        v.split("=", 1)[1] for v in db.attrs["Config"]["Env"] if v.startswith("POSTGRES_USER=")
-    )
-    exit_code, output = db.exec_run(["psql", "-U", user, "-d", database, "-tAc", sql])
+    exit_code, output = db.exec_run(psql_command(db, database, sql))
     assert isinstance(output, bytes)
     assert exit_code == 0, output.decode(errors="replace")
     return output.decode().strip()
@@ -283,40 +288,50 @@ def psql(db: Container, database: str, sql: str) -> str:
 def test_two_migration_runs_at_once_both_succeed_and_apply_once(
     engine: docker.DockerClient, stack: Stack
 ) -> None:
-    """Two migration Jobs of one rollout, or two `compose run migrate`: one applies, the
-    other waits for its lock, then finds nothing to do."""
+    """Two migration Jobs of one rollout, or two `compose run migrate`: both wait for the
+    migration lock (held here until both do), then one applies and the other finds
+    nothing to do."""
     db, api = service_container(engine, stack, "db"), service_container(engine, stack, "api")
     env = api.attrs["Config"]["Env"]
     url = next(v.split("=", 1)[1] for v in env if v.startswith("DATABASE_URL="))
     main_database = url.rsplit("/", 1)[1]
+    answers = yaml.safe_load((stack.project / ".copier-answers.yml").read_text())
+    key = zlib.crc32(f"{answers['package_name']}.migrations".encode())  # migrations/lock.py
     fresh = f"migrations_{secrets.token_hex(3)}"
     psql(db, main_database, f"CREATE DATABASE {fresh}")
+    holding = f"SELECT pg_advisory_lock({key}); SELECT pg_sleep(300)"
+    holder = threading.Thread(target=db.exec_run, args=(psql_command(db, fresh, holding),))
+    locks = f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {key} AND"
     runs: list[Container] = []
     try:
+        holder.start()
+        poll(lambda: psql(db, fresh, f"{locks} granted") == "1", 30, "the test holding the lock")
         fresh_env = [v for v in env if not v.startswith("DATABASE_URL=")]
         fresh_env.append(f"DATABASE_URL={url.rsplit('/', 1)[0]}/{fresh}")
         network = next(iter(api.attrs["NetworkSettings"]["Networks"]))
+        command = ["alembic", "upgrade", "head"]
         runs = [
-            engine.containers.create(
-                api.attrs["Image"],
-                ["alembic", "upgrade", "head"],
-                environment=fresh_env,
-                network=network,
+            engine.containers.run(
+                api.attrs["Image"], command, environment=fresh_env, network=network, detach=True
             )
             for _ in range(2)
         ]
-        for run in runs:
-            run.start()
+        poll(lambda: psql(db, fresh, f"{locks} NOT granted") == "2", 60, "both runs waiting")
+        assert psql(db, fresh, "SELECT to_regclass('alembic_version') IS NULL") == "t"
+        psql(
+            db,
+            fresh,
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = '{holding}'",
+        )
         outcomes = [run.wait(timeout=120)["StatusCode"] for run in runs]
         logs = [run.logs().decode(errors="replace") for run in runs]
         assert outcomes == [0, 0], "\n---\n".join(logs)
         head = psql(db, main_database, "SELECT version_num FROM alembic_version")
         assert psql(db, fresh, "SELECT version_num FROM alembic_version") == head
-        tables = psql(db, fresh, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-        assert tables == psql(
-            db, main_database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
-        )
+        tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        assert psql(db, fresh, tables) == psql(db, main_database, tables)
     finally:
         for run in runs:
             run.remove(force=True)
         psql(db, main_database, f"DROP DATABASE IF EXISTS {fresh} WITH (FORCE)")
+        holder.join(timeout=10)
