@@ -6,8 +6,10 @@ within its grace period. Then two migration runs at once: one applies, the other
 
 The replicas are containers of the stack's own image on its network, behind HAProxy
 (an offline stand-in of the official image) that health-checks `/health/ready` and finds
-the replicas by DNS, as an ingress controller follows a Service's endpoints. HAProxy
-retries nothing: a request sent to a replica that is going away fails the test."""
+the replicas by DNS on a network of their own, as an ingress controller follows a
+Service's endpoints: a replica joins that network once ready (Kubernetes adds a pod to
+the endpoints only then) and leaves it when it exits. HAProxy retries nothing: a request
+sent to a replica that is going away fails the test."""
 
 import contextlib
 import secrets
@@ -84,6 +86,7 @@ class Load:
 
     url: str
     outcomes: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)  # the first few, for the report
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -91,13 +94,15 @@ class Load:
         while not self.stopping.is_set():
             try:
                 with urllib.request.urlopen(self.url, timeout=10) as response:
-                    outcome = str(response.status)
+                    outcome, detail = str(response.status), ""
             except urllib.error.HTTPError as error:
-                outcome = str(error.code)
+                outcome, detail = str(error.code), error.read()[:300].decode(errors="replace")
             except OSError as error:  # refused, reset, timed out
-                outcome = type(error).__name__
+                outcome, detail = type(error).__name__, str(error)
             with self.lock:
                 self.outcomes[outcome] += 1
+                if outcome != "200" and len(self.failures) < 5:
+                    self.failures.append(f"{time.strftime('%H:%M:%S')} {outcome} {detail}")
             time.sleep(LOAD_PAUSE_SECONDS)
 
     @property
@@ -107,31 +112,37 @@ class Load:
 
 @dataclass
 class Replicas:
-    """api containers of the stack's image, on its network under one DNS name."""
+    """api containers of the stack's image on its network, and in the balancer's pool (a
+    network of their own, under one DNS name) once ready."""
 
     engine: docker.DockerClient
     image: str
-    network: str
+    network: str  # the stack's: the database and Redis
+    pool: str
     env: list[str]
     prefix: str
     started: list[Container] = field(default_factory=list)
 
-    def start(self) -> Container:
+    def start_ready(self) -> Container:
+        """A new replica, once its /health/ready answers 200, in the balancer's pool."""
         container = self.engine.containers.run(
             self.image,
             name=f"{self.prefix}-{len(self.started) + 1}",
             environment=self.env,
             network=self.network,
-            networking_config={
-                self.network: self.engine.api.create_endpoint_config(aliases=[POOL_ALIAS])
-            },
             read_only=True,
             tmpfs={"/tmp": ""},  # the container's own, as in compose
             cap_drop=["ALL"],
             detach=True,
         )
         self.started.append(container)
+        poll(lambda: ready_status(container, self.network) == 200, 60, f"{container.name} ready")
+        self.engine.networks.get(self.pool).connect(container, aliases=[POOL_ALIAS])
         return container
+
+    def address(self, container: Container) -> str:
+        """The replica's address in the pool, as the balancer lists it."""
+        return address(container, self.pool)
 
     def remove_all(self) -> None:
         for container in self.started:
@@ -187,11 +198,14 @@ def replicas(engine: docker.DockerClient, stack: Stack) -> Iterator[Replicas]:
     api = service_container(engine, stack, "api")
     network = next(iter(api.attrs["NetworkSettings"]["Networks"]))
     env = [*api.attrs["Config"]["Env"], *(f"{k}={v}" for k, v in REPLICA_SETTINGS.items())]
-    pool = Replicas(engine, api.attrs["Image"], network, env, f"{stack.name}-replica")
+    prefix = f"{stack.name}-replica"
+    pool = engine.networks.create(f"{prefix}-pool")
+    replicas = Replicas(engine, api.attrs["Image"], network, f"{prefix}-pool", env, prefix)
     try:
-        yield pool
+        yield replicas
     finally:
-        pool.remove_all()
+        replicas.remove_all()
+        pool.remove()
 
 
 @pytest.fixture
@@ -207,7 +221,7 @@ def balancer(
     container = engine.containers.run(
         STANDIN_HAPROXY_IMAGE,
         name=f"{replicas.prefix}-balancer",
-        network=replicas.network,
+        network=replicas.pool,
         volumes={str(config): {"bind": "/usr/local/etc/haproxy/haproxy.cfg", "mode": "ro"}},
         ports={"8080/tcp": ("127.0.0.1", web), "8404/tcp": ("127.0.0.1", stats)},
         detach=True,
@@ -215,7 +229,8 @@ def balancer(
     try:
         yield f"http://127.0.0.1:{web}", f"http://127.0.0.1:{stats}/stats"
     finally:
-        print(container.logs(tail=20).decode(errors="replace"))
+        logs = container.logs().decode(errors="replace").splitlines()
+        print("\n".join(line for line in logs if " 200 " not in line or "GET /api" not in line))
         container.remove(force=True)
 
 
@@ -225,11 +240,8 @@ def test_a_rolling_update_under_load_fails_no_request(
 ) -> None:
     require_image(replicas.engine, STANDIN_PYTHON_IMAGE)
     service_url, stats_url = balancer
-    network = replicas.network
-    old = [replicas.start(), replicas.start()]
-    for replica in old:
-        poll(lambda r=replica: ready_status(r, network) == 200, 60, f"{replica.name} ready")
-    expected = {address(replica, network) for replica in old}
+    old = [replicas.start_ready(), replicas.start_ready()]
+    expected = {replicas.address(replica) for replica in old}
     poll(lambda: balanced_addresses(stats_url) == expected, 30, "the balancer finding both")
 
     load = Load(service_url + "/api/v1/items?limit=5")
@@ -239,11 +251,9 @@ def test_a_rolling_update_under_load_fails_no_request(
     unready_after, exited_after = [], []
     try:
         for replica in old:
-            new = replicas.start()
-            poll(lambda n=new: ready_status(n, network) == 200, 60, f"{new.name} ready")
-            new_address = address(new, network)
+            new_address = replicas.address(replicas.start_ready())
             poll(lambda a=new_address: a in balanced_addresses(stats_url), 30, "balancer sees new")
-            gone = address(replica, network)
+            gone = replicas.address(replica)
             signalled = time.monotonic()
             replica.kill(signal="SIGTERM")
             unready_after.append(
@@ -267,7 +277,7 @@ def test_a_rolling_update_under_load_fails_no_request(
         f"to exit {exited_after} s"
     )
     assert total > 500, load.outcomes
-    assert load.failed == {}
+    assert load.failed == {}, load.failures
     assert all(seconds <= 2 * CHECK_INTERVAL_SECONDS + 1 for seconds in unready_after)
 
 
