@@ -22,7 +22,7 @@ export UV_PYTHON_DOWNLOADS=never
 # Docker engine, Compose plugin and stand-in images for the end-to-end tests.
 bash tests/e2e/standins.sh
 
-pytest "$@"
+pytest --durations=25 "$@"  # the slowest tests, for the CI time budget
 
 # The oldest copier the template declares (_min_copier_version) must work too: the
 # questions, and the default render plus the one with every component (with their
