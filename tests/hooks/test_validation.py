@@ -8,6 +8,7 @@ from console import Failure, Passed, Skipped, stream_command
 from validation import (
     check_compose,
     check_dockerfile,
+    check_kubernetes,
     check_python,
     check_smoke,
     check_toml,
@@ -294,3 +295,52 @@ def test_smoke_test_is_not_run_after_a_static_failure(project: Path, tools: Fake
 
     assert [failure.name for failure in failures] == ["toml parses"]
     assert not [call for call in tools.calls() if call.startswith("uv")]
+
+
+def with_manifests_check(project: Path) -> None:
+    """What `check_kubernetes` looks for: the project's check script and its lock."""
+    (project / "scripts").mkdir(exist_ok=True)
+    (project / "scripts/k8s_check.py").write_text('"""make k8s-check."""\n')
+    (project / "uv.lock").write_text("version = 1\n")
+
+
+def test_the_kubernetes_check_runs_the_projects_script(project: Path, tools: FakeTools) -> None:
+    with_manifests_check(project)
+    tools.add("uv")
+
+    outcome = check_kubernetes(project)
+
+    assert isinstance(outcome, Passed)
+    assert tools.calls() == ["uv run --frozen python scripts/k8s_check.py"]
+
+
+def test_a_failed_kubernetes_check_names_the_object_and_how_to_fix_it(
+    project: Path, tools: FakeTools
+) -> None:
+    with_manifests_check(project)
+    tools.add("uv", 'echo "staging: Deployment/orders-api: spec.replicas: not an integer"; exit 1')
+
+    outcome = check_kubernetes(project)
+
+    assert isinstance(outcome, Failure)
+    assert outcome.name == "kubernetes manifests"
+    assert "Deployment/orders-api" in outcome.output
+    assert "make k8s-check" in outcome.fix
+
+
+def test_the_kubernetes_check_leaves_checkov_out_when_asked(
+    project: Path, tools: FakeTools, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_manifests_check(project)
+    tools.add("uv")
+    monkeypatch.setenv("SLIPWAY_CHECKOV", "skip")
+
+    outcome = check_kubernetes(project)
+
+    assert isinstance(outcome, Passed)
+    assert "checkov left out" in outcome.message
+    assert tools.calls() == ["uv run --frozen python scripts/k8s_check.py --no-checkov"]
+
+
+def test_a_project_without_manifests_skips_the_kubernetes_check(project: Path) -> None:
+    assert isinstance(check_kubernetes(project), Skipped)
