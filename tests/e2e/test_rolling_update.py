@@ -281,9 +281,14 @@ def test_a_rolling_update_under_load_fails_no_request(
     assert all(seconds <= 2 * CHECK_INTERVAL_SECONDS + 1 for seconds in unready_after)
 
 
+def environment_value(env: list[str], name: str) -> str:
+    """A variable's value in a container's `Config.Env` (NAME=value entries)."""
+    return next(entry.split("=", 1)[1] for entry in env if entry.startswith(f"{name}="))
+
+
 def psql_command(db: Container, database: str, sql: str) -> list[str]:
     env = db.attrs["Config"]["Env"]
-    user = next(v.split("=", 1)[1] for v in env if v.startswith("POSTGRES_USER="))
+    user = environment_value(env, "POSTGRES_USER")
     return ["psql", "-U", user, "-d", database, "-tAc", sql]
 
 
@@ -303,7 +308,7 @@ def test_two_migration_runs_at_once_both_succeed_and_apply_once(
     nothing to do."""
     db, api = service_container(engine, stack, "db"), service_container(engine, stack, "api")
     env = api.attrs["Config"]["Env"]
-    url = next(v.split("=", 1)[1] for v in env if v.startswith("DATABASE_URL="))
+    url = environment_value(env, "DATABASE_URL")
     main_database = url.rsplit("/", 1)[1]
     answers = yaml.safe_load((stack.project / ".copier-answers.yml").read_text())
     key = zlib.crc32(f"{answers['package_name']}.migrations".encode())  # migrations/lock.py
