@@ -31,6 +31,7 @@ from .answers import (
     uses_redis,
 )
 from .conftest import Rendered, in_a_group_of_its_own, render, require_tool, run_in
+from .generated_suite import ONCE_PER, deselected_in, file_of, runs_in
 from .leftovers import left_behind
 from .monitoring import PROMETHEUS_SERIES, exported_sample_names, metric_names, promtool
 
@@ -59,6 +60,12 @@ def text_files(root: Path) -> Iterator[Path]:
     for path in project_files(root):
         if path.suffix in TEXT_SUFFIXES and path.name != "uv.lock":
             yield path
+
+
+def row_of(project: Rendered) -> str:
+    """The render-matrix row `project` was rendered from."""
+    answers = {**project.answers, "post_copy_validation": "none"}
+    return next(row for row, row_answers in RENDER_MATRIX.items() if row_answers == answers)
 
 
 def package_name(project: Rendered) -> str:
@@ -244,12 +251,25 @@ def test_generated_test_suite_passes(project: Rendered) -> None:
     # Every name the suite makes on the servers holds this id, so what it left is found
     # by the id alone, whatever other suites run on the same servers meanwhile.
     run_id = secrets.token_hex(6)
-    pytest_command = ["pytest", "-q", "-p", "no:cacheprovider"]
+    # Less what another row runs (tests/generated_suite.py)
+    pytest_command = ["pytest", "-q", "-p", "no:cacheprovider", *deselected_in(row_of(project))]
     result = project.run("uv", "run", "--frozen", *pytest_command, env={"TEST_RUN_ID": run_id})
     assert re.search(r"\d+ passed", result.stdout)
     assert "failed" not in result.stdout
     left = left_behind(project, run_id)
     assert not left, "the suite left on the servers:\n" + "\n".join(left)
+
+
+def test_the_tests_left_out_of_this_row_exist_where_they_run(project: Rendered) -> None:
+    """Each test another row runs in place of this one: its file is rendered exactly where
+    it applies, and the row that runs it has the test, so no name in ONCE_PER is stale."""
+    row = row_of(project)
+    for test in ONCE_PER:
+        applies = ONCE_PER[test](project.answers) is not None
+        path = project.path / file_of(test)
+        assert path.exists() is applies, test
+        if runs_in(test, row) and "::" in test:
+            assert f"def {test.split('::')[1]}(" in path.read_text(), test
 
 
 def test_generated_suite_fuzzes_every_operation(project: Rendered) -> None:
@@ -667,13 +687,6 @@ def test_dashboard_and_alerts_use_only_metrics_the_service_exports(project: Rend
         if names - exported:
             unknown[expression] = sorted(names - exported)
     assert unknown == {}
-
-
-def test_kubernetes_manifests_render_and_match_the_schemas(project: Rendered) -> None:
-    # checkov too on CHECKOV_ROWS, in the fixture's static validation (`make k8s-check`)
-    result = project.run("uv", "run", "--frozen", "python", "scripts/k8s_check.py", "--no-checkov")
-    targets = ("base", "overlays/production", "overlays/staging")
-    assert [line.split(":")[0] for line in result.stdout.splitlines()] == list(targets)
 
 
 def test_prometheus_rule_and_alerts_file_hold_the_same_rule_groups(project: Rendered) -> None:
