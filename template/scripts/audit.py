@@ -54,17 +54,25 @@ def accepted_findings(text: str, today: datetime.date) -> dict[str, Acceptance]:
             problems.append(f"entry {index}: expected id, statement and expired_at; got {entry!r}")
             continue
         name = entry.get("id") or f"entry {index}"
-        if not isinstance(entry.get("id"), str):
-            problems.append(f"{name}: no id (CVE-..., GHSA-..., PYSEC-...)")
-        if not str(entry.get("statement") or "").strip():
-            problems.append(f"{name}: no statement: say why the finding does not apply")
-        expires = entry.get("expired_at")
+        identifier, statement, expires = (
+            entry.get("id"),
+            entry.get("statement"),
+            entry.get("expired_at"),
+        )
+        wrong = []
+        if not isinstance(identifier, str):
+            wrong.append(f"{name}: no id (CVE-..., GHSA-..., PYSEC-...)")
+        if not isinstance(statement, str) or not statement.strip():
+            wrong.append(f"{name}: no statement: say why the finding does not apply")
         if not isinstance(expires, datetime.date):
-            problems.append(f"{name}: expired_at must be a date (2027-03-01); got {expires!r}")
+            wrong.append(f"{name}: expired_at must be a date (2027-03-01); got {expires!r}")
         elif expires < today:
-            problems.append(f"{name}: accepted until {expires}, which has passed: fix it, or look again and set a new date")
-        elif isinstance(entry.get("id"), str):
-            found[entry["id"]] = Acceptance(entry["id"], str(entry["statement"]), expires)
+            wrong.append(
+                f"{name}: accepted until {expires}, which has passed: fix it, or look again and set a new date"
+            )
+        elif not wrong:
+            found[str(identifier)] = Acceptance(str(identifier), str(statement), expires)
+        problems.extend(wrong)
     if problems:
         raise AuditError("in .trivyignore.yaml:\n  " + "\n  ".join(problems))
     return found
@@ -84,9 +92,13 @@ def verdict(report: dict[str, Any], accepted: dict[str, Acceptance]) -> Verdict:
             acceptance = next((accepted[name] for name in names if name in accepted), None)
             finding = f"{package}: {', '.join(names)}"
             if acceptance is not None:
-                notes.append(f"{finding}: accepted until {acceptance.expires}: {acceptance.statement}")
+                notes.append(
+                    f"{finding}: accepted until {acceptance.expires}: {acceptance.statement}"
+                )
             elif fixes:
-                failures.append(f"{finding}: fixed in {', '.join(fixes)}; upgrade it (`uv lock --upgrade-package {dependency['name']}`)")
+                failures.append(
+                    f"{finding}: fixed in {', '.join(fixes)}; upgrade it (`uv lock --upgrade-package {dependency['name']}`)"
+                )
             else:
                 notes.append(f"{finding}: no fixed release yet")
     return Verdict(failures, notes)
@@ -100,16 +112,22 @@ def run_pip_audit() -> dict[str, Any]:
         audit = ["uvx", PIP_AUDIT, "--requirement", str(requirements), "--disable-pip"]
         command = [*audit, "--format", "json", "--output", str(report), "--progress-spinner", "off"]
         # Exit code 1 means "found something": the report says what.
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=AUDIT_TIMEOUT, check=False)
+        result = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=AUDIT_TIMEOUT, check=False
+        )
         if not report.is_file() or not report.read_text().strip():
-            raise AuditError(f"pip-audit wrote no report (exit code {result.returncode}):\n{result.stderr.strip()}")
+            raise AuditError(
+                f"pip-audit wrote no report (exit code {result.returncode}):\n{result.stderr.strip()}"
+            )
         loaded: dict[str, Any] = json.loads(report.read_text())
         return loaded
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--report", type=Path, help="read this pip-audit JSON report instead of running pip-audit")
+    parser.add_argument(
+        "--report", type=Path, help="read this pip-audit JSON report instead of running pip-audit"
+    )
     arguments = parser.parse_args(argv)
     try:
         accepted = accepted_findings(ACCEPTED.read_text(), datetime.date.today())
@@ -124,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAIL: {failure}", file=sys.stderr)
     audited = len(report.get("dependencies", []))
     if result.failures:
-        print(f"audit: {len(result.failures)} problem(s) in {audited} dependencies", file=sys.stderr)
+        print(
+            f"audit: {len(result.failures)} problem(s) in {audited} dependencies", file=sys.stderr
+        )
         return 1
     print(f"audit: {audited} dependencies, no known vulnerability with a fix")
     return 0

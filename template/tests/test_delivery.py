@@ -2,11 +2,13 @@
 deploy and rollback commands (dry: no cluster), and the probe of a running service."""
 
 import datetime
+import http.server
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,15 @@ from .serving import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
-OVERLAYS = sorted(path.parent.name for path in ROOT.glob("deploy/kubernetes/overlays/*/kustomization.yaml"))
+OVERLAYS = sorted(
+    path.parent.name for path in ROOT.glob("deploy/kubernetes/overlays/*/kustomization.yaml")
+)
 IMAGE = "ghcr.io/acme/service@sha256:" + "0123456789abcdef" * 4
 
 
-def script(name: str, *arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def script(
+    name: str, *arguments: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(SCRIPTS / name), *arguments],
         cwd=ROOT,
@@ -59,7 +65,14 @@ def locked_runtime_packages() -> dict[str, str]:
 
 
 def test_make_sbom_lists_every_locked_runtime_dependency_and_nothing_else() -> None:
-    result = subprocess.run(["make", "--no-print-directory", "sbom"], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "sbom"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Warning" not in result.stderr
     sbom = json.loads((ROOT / "build" / "sbom.cdx.json").read_text())
@@ -100,20 +113,33 @@ def test_a_deploy_runs_every_container_from_the_digest_migrations_first(overlay:
     output = ROOT / "build" / "deploy"
     first = list(yaml.safe_load_all((output / f"{overlay}-first.yaml").read_text()))
     deployments = list(yaml.safe_load_all((output / f"{overlay}-deployments.yaml").read_text()))
-    assert deployments and {manifest["kind"] for manifest in deployments} == {"Deployment"}
+    assert deployments
+    assert {manifest["kind"] for manifest in deployments} == {"Deployment"}
     workloads = [manifest for manifest in first if manifest["kind"] == "Job"] + deployments
     for manifest in workloads:
-        assert {container["image"] for container in containers(manifest)} == {IMAGE}, manifest["metadata"]["name"]
+        assert {container["image"] for container in containers(manifest)} == {IMAGE}, manifest[
+            "metadata"
+        ]["name"]
     assert "Deployment" not in {manifest["kind"] for manifest in first}
     apply_first = commands.index(f"kubectl apply --filename -  # {overlay}-first")
     apply_deployments = commands.index(f"kubectl apply --filename -  # {overlay}-deployments")
     assert apply_first < apply_deployments
     for job in (manifest for manifest in first if manifest["kind"] == "Job"):
         name = job["metadata"]["name"]
-        deleted = next(i for i, command in enumerate(commands) if command.startswith(f"kubectl delete job {name} "))
-        waited = next(i for i, command in enumerate(commands) if command.startswith(f"wait for job/{name} "))
+        deleted = next(
+            i
+            for i, command in enumerate(commands)
+            if command.startswith(f"kubectl delete job {name} ")
+        )
+        waited = next(
+            i for i, command in enumerate(commands) if command.startswith(f"wait for job/{name} ")
+        )
         assert deleted < apply_first < waited < apply_deployments
-    rollouts = [command for command in commands[apply_deployments:] if command.startswith("kubectl rollout status")]
+    rollouts = [
+        command
+        for command in commands[apply_deployments:]
+        if command.startswith("kubectl rollout status")
+    ]
     assert [command.split()[3] for command in rollouts] == [
         f"deployment/{manifest['metadata']['name']}" for manifest in deployments
     ]
@@ -127,7 +153,9 @@ def test_a_deploy_runs_every_container_from_the_digest_migrations_first(overlay:
         ("", "IMAGE must name a digest"),
     ],
 )
-def test_a_deploy_refuses_an_image_without_a_digest_before_it_runs_anything(image: str, problem: str) -> None:
+def test_a_deploy_refuses_an_image_without_a_digest_before_it_runs_anything(
+    image: str, problem: str
+) -> None:
     result = dry_run("deploy", "staging", image, env={"SECRETS_ENV": example_secrets("staging")})
     assert result.returncode == 1
     assert problem in result.stderr
@@ -138,12 +166,20 @@ def test_a_deploy_without_secrets_says_where_they_come_from() -> None:
     environment = {name: value for name, value in os.environ.items() if name != "SECRETS_ENV"}
     result = subprocess.run(
         [sys.executable, str(SCRIPTS / "deploy.py"), "--dry-run", "deploy", "production", IMAGE],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if (ROOT / "deploy/kubernetes/overlays/production/secrets.env").exists():
-        pytest.fail("overlays/production/secrets.env exists in the checkout: this test needs it absent")
+        pytest.fail(
+            "overlays/production/secrets.env exists in the checkout: this test needs it absent"
+        )
     assert result.returncode == 1
-    assert "secrets.env.example" in result.stderr and "SECRETS_ENV" in result.stderr
+    assert "secrets.env.example" in result.stderr
+    assert "SECRETS_ENV" in result.stderr
 
 
 def test_an_unknown_overlay_is_refused_with_the_known_ones() -> None:
@@ -157,9 +193,14 @@ def test_a_rollback_undoes_then_waits_for_every_deployment(overlay: str) -> None
     result = dry_run("rollback", overlay)
     assert result.returncode == 0, result.stderr
     commands = kubectl_commands(result.stdout)
-    undone = [command.split()[3] for command in commands if command.startswith("kubectl rollout undo")]
-    waited = [command.split()[3] for command in commands if command.startswith("kubectl rollout status")]
-    assert undone and undone == waited
+    undone = [
+        command.split()[3] for command in commands if command.startswith("kubectl rollout undo")
+    ]
+    waited = [
+        command.split()[3] for command in commands if command.startswith("kubectl rollout status")
+    ]
+    assert undone
+    assert undone == waited
     assert all(command.startswith("kubectl rollout undo") for command in commands[: len(undone)])
 
 
@@ -167,7 +208,9 @@ def audit_report(*vulnerabilities: dict[str, Any], skipped: bool = False) -> dic
     """pip-audit's JSON report (`--format json`) for one dependency."""
     dependency: dict[str, Any] = {"name": "somepackage", "version": "1.0"}
     if skipped:
-        dependency["skip_reason"] = "Dependency not found on PyPI and could not be audited: somepackage (1.0)"
+        dependency["skip_reason"] = (
+            "Dependency not found on PyPI and could not be audited: somepackage (1.0)"
+        )
     else:
         dependency["vulns"] = list(vulnerabilities)
     return {"dependencies": [dependency], "fixes": []}
@@ -179,7 +222,12 @@ def run_audit(tmp_path: Path, report: dict[str, Any]) -> subprocess.CompletedPro
     return script("audit.py", "--report", str(path))
 
 
-FIXABLE = {"id": "PYSEC-2026-1", "aliases": ["CVE-2026-1"], "fix_versions": ["1.1"], "description": ""}
+FIXABLE = {
+    "id": "PYSEC-2026-1",
+    "aliases": ["CVE-2026-1"],
+    "fix_versions": ["1.1"],
+    "description": "",
+}
 UNFIXED = {"id": "GHSA-aaaa-bbbb-cccc", "aliases": [], "fix_versions": [], "description": ""}
 
 
@@ -207,7 +255,7 @@ def audit_script() -> Any:
     """scripts/audit.py as a module (scripts/ is not a package)."""
     sys.path.insert(0, str(SCRIPTS))
     try:
-        import audit  # noqa: PLC0415
+        import audit
 
         return audit
     finally:
@@ -222,19 +270,26 @@ def test_an_accepted_finding_with_a_reason_and_a_date_to_come_passes() -> None:
     text = "vulnerabilities:\n  - id: CVE-2026-1\n    statement: never called\n    expired_at: 2027-02-01\n"
     verdict = audit.verdict(audit_report(FIXABLE), audit.accepted_findings(text, TODAY))
     assert verdict.failures == []
-    assert verdict.notes == ["somepackage 1.0: PYSEC-2026-1, CVE-2026-1: accepted until 2027-02-01: never called"]
+    assert verdict.notes == [
+        "somepackage 1.0: PYSEC-2026-1, CVE-2026-1: accepted until 2027-02-01: never called"
+    ]
 
 
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [
-        ("  - id: CVE-2026-1\n    statement: never called\n    expired_at: 2027-01-14\n", "which has passed"),
+        (
+            "  - id: CVE-2026-1\n    statement: never called\n    expired_at: 2027-01-14\n",
+            "which has passed",
+        ),
         ("  - id: CVE-2026-1\n    expired_at: 2027-02-01\n", "no statement"),
         ("  - id: CVE-2026-1\n    statement: never called\n", "expired_at must be a date"),
         ("  - statement: never called\n    expired_at: 2027-02-01\n", "no id"),
     ],
 )
-def test_an_accepted_finding_past_its_date_or_without_its_reason_fails(entry: str, problem: str) -> None:
+def test_an_accepted_finding_past_its_date_or_without_its_reason_fails(
+    entry: str, problem: str
+) -> None:
     audit = audit_script()
     with pytest.raises(audit.AuditError, match=problem):
         audit.accepted_findings("vulnerabilities:\n" + entry, TODAY)
@@ -254,18 +309,43 @@ def test_the_probe_passes_against_the_service(app: FastAPI) -> None:
     assert "404 not_found, in the envelope, request id sent back" in result.stdout
 
 
+class NotTheService(http.server.BaseHTTPRequestHandler):
+    """Answers every GET as a bare web framework would: 404, not in the envelope."""
+
+    def do_GET(self) -> None:
+        body = b'{"detail": "Not Found"}'
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
 def test_the_probe_fails_against_something_else_and_says_what_it_got() -> None:
-    bare = FastAPI()  # no health routes, no error envelope
-    with serving(bare) as port:
-        result = script("probe.py", f"http://127.0.0.1:{port}")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotTheService)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = script("probe.py", f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
     assert result.returncode == 1
-    assert "GET /health/live: expected 200 alive, got 404" in result.stderr
+    assert "GET /health/live: expected 200 alive, got 404 {'detail': 'Not Found'}" in result.stderr
 
 
 def test_the_probe_without_a_url_says_how_to_give_one() -> None:
     environment = {name: value for name, value in os.environ.items() if name != "SERVICE_URL"}
     result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "probe.py")], env=environment, capture_output=True, text=True, timeout=30, check=False
+        [sys.executable, str(SCRIPTS / "probe.py")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert result.returncode == 2
     assert "set SERVICE_URL" in result.stderr
