@@ -145,6 +145,18 @@ def test_a_deploy_runs_every_container_from_the_digest_migrations_first(overlay:
     ]
 
 
+def test_the_readmes_deploy_without_a_cluster_runs_as_written() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```sh\n(.*?)```", readme.split("Without a cluster,", 1)[1], re.DOTALL)
+    assert block, "no sh block after 'Without a cluster,' in README.md"
+    result = subprocess.run(
+        ["bash", "-c", block[1]], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "+ kubectl apply --filename -  # staging-deployments" in result.stdout
+    assert (ROOT / "build/deploy/staging-deployments.yaml").is_file()
+
+
 @pytest.mark.parametrize(
     ("image", "problem"),
     [
