@@ -14,6 +14,7 @@ import docker
 import pytest
 
 from ..conftest import TOOL_ENV, in_a_group_of_its_own, shell_block_after
+from ..generated_suite import pytest_addopts
 from .conftest import (
     STANDIN_MARIADB_IMAGE,
     STANDIN_RABBITMQ_IMAGE,
@@ -89,6 +90,8 @@ def test_the_readme_command_runs_the_suite_against_the_projects_own_services(
         **IMAGES,
         **{PORT_VARIABLES[service]: port for service, port in ports.items()},
         "COMPOSE_PROJECT_NAME": f"slipway-check-{secrets.token_hex(3)}",
+        # Slow tests that rows of the render matrix run (tests/generated_suite.py)
+        "PYTEST_ADDOPTS": pytest_addopts(None),
     }
 
     def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
