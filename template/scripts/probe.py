@@ -1,4 +1,4 @@
-"""Probe a running service from outside: `make probe` (SERVICE_URL, or URL=...).
+"""Probe a running service from outside: `make probe` (SERVICE_URL=https://...).
 
 After a deploy, before anyone else is sent there: the service is alive, every dependency
 is ready (retried for READY_WITHIN_SECONDS, while new pods join the endpoints), and a
@@ -53,8 +53,11 @@ def check_alive(base: str) -> str:
 def check_ready(base: str, within: float) -> str:
     deadline = time.monotonic() + within
     while True:
-        status, _, body = get(f"{base}/health/ready")
-        if status == 200 and body.get("status") == "ready":
+        try:
+            status, _, body = get(f"{base}/health/ready")
+        except ProbeError as no_answer:  # a balancer's HTML 502, a refused connection
+            status, body = 0, str(no_answer)
+        if status == 200 and isinstance(body, dict) and body.get("status") == "ready":
             return "GET /health/ready: 200 ready"
         if time.monotonic() >= deadline:
             raise ProbeError(
