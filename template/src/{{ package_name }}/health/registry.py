@@ -2,14 +2,15 @@
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ..left_behind import leave_behind
 
-HealthCheck = Callable[[], Awaitable[None]]
-"""A check raises (or times out) when its dependency is unusable; returning means healthy."""
+HealthCheck = Callable[[], Awaitable[Mapping[str, Any] | None]]
+"""A check raises (or times out) when its dependency is unusable; returning means healthy.
+It may return details for GET /health (the age of a cache, say)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,7 @@ class CheckResult:
     status: Literal["pass", "fail"]
     latency_ms: float
     error: str | None = None
+    details: Mapping[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -66,6 +68,7 @@ class HealthRegistry:
     async def _run(name: str, check: HealthCheck, limit: float) -> CheckResult:
         started = time.perf_counter()
         error: str | None = None
+        details: Mapping[str, Any] | None = None
         # Not asyncio.wait_for: it waits for the cancelled check to finish cleaning up
         # (a client closing a socket to a peer that does not answer), which can take as
         # long again. The check is left to finish in the background instead.
@@ -82,5 +85,7 @@ class HealthRegistry:
             error = "cancelled"
         elif (exc := task.exception()) is not None:
             error = type(exc).__name__  # any failure means "not healthy"
+        else:
+            details = task.result()
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        return CheckResult(name, "fail" if error else "pass", latency_ms, error)
+        return CheckResult(name, "fail" if error else "pass", latency_ms, error, details)

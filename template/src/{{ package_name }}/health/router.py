@@ -2,7 +2,7 @@
 
 import time
 from dataclasses import asdict
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -38,6 +38,7 @@ class CheckReport(BaseModel):
     status: Literal["pass", "fail"]
     latency_ms: float
     error: str | None = None
+    details: dict[str, Any] | None = None
 
 
 class Readiness(BaseModel):
