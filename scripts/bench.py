@@ -2,14 +2,15 @@
 
 Usage: python scripts/bench.py [--skip-docker] [--skip-http] [--skip-metrics] [--skip-tracing]
                               [--skip-rate-limit] [--skip-database] [--skip-jobs]
-                              [--skip-bounds]
+                              [--skip-bounds] [--skip-auth]
 Needs what `bash scripts/test.sh` sets up: copier and uv on PATH, a Docker engine with
 Compose v2 and the stand-in images (PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE), wrk for
 the HTTP comparison, and a PostgreSQL server for the generated suite (TEST_DATABASE_URL).
 
 Copy, update and the database budgets use the default answers (PostgreSQL); the image,
 Docker and HTTP budgets of the core use a project without a database (the service as
-it was measured before the database option existed).
+it was measured before the database option existed). The authentication figure renders
+projects of its own without a database, one per method (`auth=[oidc]`, `auth=[api_key]`).
 """
 
 import argparse
@@ -26,9 +27,13 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, NamedTuple
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 # The copy and update budgets are about a default project (the default database,
@@ -84,6 +89,77 @@ elif sys.argv[1] == "traced":  # tracing on, every span through the batch proces
     install_tracing(app, settings, exporter=Discard())
 import uvicorn
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_config=None, access_log=False)
+"""
+
+
+# The authentication figure's app: the project's own `create_app(settings)`, the same
+# middleware stack, with two routes that differ only by the token check. argv: the port,
+# and the settings of the method under test as JSON (OIDC_ISSUER and OIDC_AUDIENCE, or
+# API_KEYS).
+AUTH_APP = """
+import json, sys
+from typing import Annotated
+from fastapi import Security
+from bench_service.app import create_app
+from bench_service.auth.dependencies import require_scopes
+from bench_service.auth.principal import Principal
+from bench_service.settings import Settings
+
+settings = Settings(
+    _env_file=None,
+    environment="production",
+    secret_key="b" * 48,
+    trusted_hosts=["127.0.0.1"],
+    rate_limit_reads="1000000000/minute",  # counted, never refused
+    **json.loads(sys.argv[2]),
+)
+app = create_app(settings)
+
+@app.get("/open")
+async def open_route() -> dict[str, str]:
+    return {"subject": "nobody"}
+
+@app.get("/guarded")
+async def guarded(
+    principal: Annotated[Principal, Security(require_scopes("bench:read"))],
+) -> dict[str, str]:
+    return {"subject": principal.subject}
+
+import uvicorn
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_config=None, access_log=False)
+"""
+
+# Run with the project's Python (PyJWT and cryptography are its dependencies): an RSA
+# key, its JWKS, and a token signed RS256 for the bench's caller, valid for a day.
+MINT_TOKEN = """
+import json, sys, time
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+issuer, audience = sys.argv[1:3]
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+public = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+now = int(time.time())
+claims = {
+    "iss": issuer, "aud": audience, "sub": "bench", "azp": "bench-client",
+    "scope": "openid bench:read", "iat": now, "exp": now + 86400,
+}
+token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "bench-1"})
+jwks = {"keys": [{**public, "kid": "bench-1", "alg": "RS256", "use": "sig"}]}
+print(json.dumps({"jwks": jwks, "token": token}))
+"""
+
+# Run with the project's Python: a key made by the package's own `new_key()`, and its
+# entry as API_KEYS holds it.
+MINT_API_KEY = """
+import json
+from bench_service.auth.api_keys import new_key
+
+made = new_key()
+entry = {"client_id": "bench", "prefix": made.prefix, "hash": made.key_hash,
+         "scopes": ["bench:read"]}
+print(json.dumps({"key": made.key, "entry": entry}))
 """
 
 
@@ -405,14 +481,44 @@ def wait_until_answering(url: str, deadline_seconds: float = 30) -> None:
             time.sleep(0.1)
 
 
-def wrk_round(url: str, seconds: int) -> tuple[float, int]:
-    """One `wrk` round: requests/s and the number of requests completed."""
-    output = run(["wrk", "-t1", "-c32", f"-d{seconds}s", url], cwd=TEMPLATE_DIR)
+def wrk_output(url: str, seconds: int, *options: str) -> str:
+    return run(["wrk", "-t1", "-c32", f"-d{seconds}s", *options, url], cwd=TEMPLATE_DIR)
+
+
+def parse_rate(output: str) -> tuple[float, int]:
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     done = re.search(r"(\d+) requests in", output)
     if rate is None or done is None:
         sys.exit(f"wrk printed no rate:\n{output}")
     return float(rate.group(1)), int(done.group(1))
+
+
+def wrk_round(url: str, seconds: int) -> tuple[float, int]:
+    """One `wrk` round: requests/s and the number of requests completed."""
+    return parse_rate(wrk_output(url, seconds))
+
+
+class WrkRound(NamedTuple):
+    rate: float
+    done: int
+    p99_ms: float
+
+
+LATENCY_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk_latency_round(url: str, seconds: int, headers: Sequence[str] = ()) -> WrkRound:
+    """One `wrk` round with request headers (`Name: value`) and its latency distribution;
+    exits if any response was not a 2xx (a figure of 401s would measure the refusal)."""
+    options = [option for header in headers for option in ("-H", header)]
+    output = wrk_output(url, seconds, "--latency", *options)
+    if refused := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        sys.exit(f"{url}: {refused.group(1)} responses were not 2xx:\n{output}")
+    p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    if p99 is None:
+        sys.exit(f"wrk printed no 99th percentile:\n{output}")
+    rate, done = parse_rate(output)
+    return WrkRound(rate, done, float(p99.group(1)) * LATENCY_UNITS[p99.group(2)])
 
 
 def wrk_rps(url: str, seconds: int) -> float:
@@ -558,6 +664,149 @@ def bench_tracing(workdir: Path) -> dict[str, float]:
     return side_by_side(project, "full", paths, "tracing", rounds=5, measured_variant="traced")
 
 
+@contextmanager
+def local_identity_provider() -> Iterator[tuple[str, dict[str, Any], dict[str, int]]]:
+    """An OpenID Connect provider in a thread of this process, as the generated tests'
+    tests/auth/provider.py is: a discovery document and a JWKS on a local port. Yields
+    its issuer URL, the JWKS to fill in (served as it is when asked for), and how many
+    times the JWKS was fetched."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    issuer = f"http://127.0.0.1:{server.server_address[1]}"
+    jwks: dict[str, Any] = {"keys": []}
+    fetches = {"jwks": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/.well-known/openid-configuration":
+                body: dict[str, Any] = {"issuer": issuer, "jwks_uri": f"{issuer}/jwks"}
+            elif self.path == "/jwks":
+                fetches["jwks"] += 1
+                body = jwks
+            else:
+                self.send_error(404)
+                return
+            encoded = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(encoded)))
+            self.end_headers()
+            self.wfile.write(encoded)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            """Quiet."""
+
+    server.RequestHandlerClass = Handler
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield issuer, jwks, fetches
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def status_of(url: str, headers: dict[str, str]) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10):
+            return 200
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def guarded_and_open(
+    project: Path,
+    settings: dict[str, Any],
+    credentials: dict[str, str],
+    label: str,
+    rounds: int = 5,
+    seconds: int = 5,
+) -> dict[str, float]:
+    """One server (AUTH_APP), alternating rounds on /open (no credentials) and on
+    /guarded (with them): requests/s, CPU time per request and p99 of each, and the
+    ratio guarded/open."""
+    python = str(project / ".venv/bin/python")
+    port = free_port()
+    server = subprocess.Popen(
+        [python, "-c", AUTH_APP, str(port), json.dumps(settings)],
+        cwd=project,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    variants = {"open": ("/open", {}), "guarded": ("/guarded", credentials)}
+    try:
+        wait_until_answering(f"{base}/health/live")
+        # The route refuses a caller without credentials, and lets this one in; this
+        # first request also fetches (and caches) the provider's keys.
+        if (status := status_of(f"{base}/guarded", {})) != 401:
+            sys.exit(f"/guarded answered {status} without credentials, not 401")
+        if (status := status_of(f"{base}/guarded", credentials)) != 200:
+            sys.exit(f"/guarded answered {status} with the bench's credentials, not 200")
+        samples: dict[str, list[WrkRound]] = {variant: [] for variant in variants}
+        cpu_per_request: dict[str, list[float]] = {variant: [] for variant in variants}
+        for path, headers in variants.values():  # warm-up
+            wrk_latency_round(base + path, 1, [f"{k}: {v}" for k, v in headers.items()])
+        for _ in range(rounds):
+            for variant, (path, headers) in variants.items():
+                used_before = cpu_seconds(server.pid)
+                sample = wrk_latency_round(
+                    base + path, seconds, [f"{k}: {v}" for k, v in headers.items()]
+                )
+                samples[variant].append(sample)
+                cpu_per_request[variant].append(
+                    (cpu_seconds(server.pid) - used_before) / sample.done
+                )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rps = {v: statistics.median(s.rate for s in samples[v]) for v in variants}
+    p99 = {v: statistics.median(s.p99_ms for s in samples[v]) for v in variants}
+    cpu = {v: statistics.median(cpu_per_request[v]) for v in variants}
+    return {
+        f"{label}_rps_open_median": round(rps["open"]),
+        f"{label}_rps_guarded_median": round(rps["guarded"]),
+        f"{label}_guarded_to_open_rps_ratio": round(rps["guarded"] / rps["open"], 3),
+        f"{label}_p99_ms_open_median": round(p99["open"], 2),
+        f"{label}_p99_ms_guarded_median": round(p99["guarded"], 2),
+        f"{label}_cpu_us_per_request_open": round(cpu["open"] * 1e6, 1),
+        f"{label}_cpu_us_per_request_guarded": round(cpu["guarded"] * 1e6, 1),
+        # A saturated worker serves 1/(CPU per request): the share of requests/s lost.
+        f"{label}_cpu_cost_percent": round((1 - cpu["open"] / cpu["guarded"]) * 100, 1),
+    }
+
+
+def bench_auth(workdir: Path) -> dict[str, float]:
+    """A route behind `Security(require_scopes(...))` against the same app's route without
+    it, per method, in a project without a database: a bearer JWT (RS256) from a local
+    provider, its JWKS cached after the first request (OIDC_JWKS_TTL_SECONDS, 600 s, is
+    longer than the run), and an API key from API_KEYS."""
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    figures: dict[str, float] = {}
+    project = workdir / "auth-oidc"
+    copier_copy(project, "--data=auth=[oidc]")
+    run(["uv", "sync", "--frozen", "--quiet"], cwd=project)
+    python = str(project / ".venv/bin/python")
+    with local_identity_provider() as (issuer, jwks, fetches):
+        minted = json.loads(run([python, "-c", MINT_TOKEN, issuer, "bench"], cwd=project))
+        jwks["keys"] = minted["jwks"]["keys"]
+        settings = {"oidc_issuer": issuer, "oidc_audience": "bench"}
+        credentials = {"Authorization": f"Bearer {minted['token']}"}
+        figures |= guarded_and_open(project, settings, credentials, "auth_oidc")
+        figures["auth_oidc_jwks_fetches"] = fetches["jwks"]  # 1: every other token hit the cache
+    project = workdir / "auth-api-key"
+    copier_copy(project, "--data=auth=[api_key]")
+    run(["uv", "sync", "--frozen", "--quiet"], cwd=project)
+    python = str(project / ".venv/bin/python")
+    minted = json.loads(run([python, "-c", MINT_API_KEY], cwd=project))
+    credentials = {"X-API-Key": minted["key"]}
+    figures |= guarded_and_open(
+        project, {"api_keys": [minted["entry"]]}, credentials, "auth_api_key"
+    )
+    return figures
+
+
 def side_by_side(
     project: Path,
     baseline: str,
@@ -629,6 +878,7 @@ def main() -> None:
     parser.add_argument("--skip-database", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true")
     parser.add_argument("--skip-bounds", action="store_true")
+    parser.add_argument("--skip-auth", action="store_true", help="no authentication figure")
     options = parser.parse_args()
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="slipway-bench-") as tmp:
@@ -648,6 +898,8 @@ def main() -> None:
             figures |= bench_connection_bounds(project)
         if not options.skip_rate_limit:
             figures |= bench_rate_limit(project)
+        if not options.skip_auth:
+            figures |= bench_auth(workdir)
         if not options.skip_tracing:
             figures |= bench_tracing(workdir)
         if not options.skip_docker:
