@@ -13,9 +13,10 @@ BASE: Answers = {
 
 # Every Python version, license and database appears at least once, every valid
 # combination of cache, worker and broker (COMPONENTS) exactly once, each monitoring tool
-# on in some sets and off in others (one set has all of them, one none); the long-names
-# set also stretches every name to its limit, gives the display name every kind of
-# character a name may hold, and puts quotes and backslashes in free text.
+# on in some sets and off in others (one set has all of them, one none), and each auth
+# choice (AUTH_CHOICES) with each database; the long-names set also stretches every name
+# to its limit, gives the display name every kind of character a name may hold, and puts
+# quotes and backslashes in free text.
 RENDER_MATRIX: dict[str, Answers] = {
     "defaults": {**BASE},
     "py311-apache-mysql-redis": {
@@ -34,14 +35,16 @@ RENDER_MATRIX: dict[str, Answers] = {
         "database": "sqlite",
         "worker": "arq",
         "monitoring": ["prometheus", "opentelemetry", "sentry"],
+        "auth": ["oidc", "api_key"],
     },
-    "celery-redis": {**BASE, "worker": "celery"},
+    "celery-redis": {**BASE, "worker": "celery", "auth": ["oidc"]},
     "mysql-redis-celery-rabbitmq": {
         **BASE,
         "database": "mysql",
         "cache": "redis",
         "worker": "celery",
         "broker": "rabbitmq",
+        "auth": ["oidc"],
     },
     "no-database-celery-rabbitmq": {
         **BASE,
@@ -49,12 +52,14 @@ RENDER_MATRIX: dict[str, Answers] = {
         "worker": "celery",
         "broker": "rabbitmq",
         "monitoring": ["opentelemetry"],
+        "auth": ["api_key"],
     },
     "sqlite-redis-celery-redis": {
         **BASE,
         "database": "sqlite",
         "cache": "redis",
         "worker": "celery",
+        "auth": ["oidc"],
     },
     "py313-proprietary-long-names-no-database-redis-arq": {
         **BASE,
@@ -70,8 +75,14 @@ RENDER_MATRIX: dict[str, Answers] = {
         "description": 'Reconciles "ledger" entries \\ payouts; it\'s long: ' + "x" * 40,
         "author_name": 'O\'Brien & "Sons" Platform Team \\ Payments',
         "license": "proprietary",
+        "auth": ["oidc", "api_key"],
     },
-    "py311-taskiq-redis": {**BASE, "python_version": "3.11", "worker": "taskiq"},
+    "py311-taskiq-redis": {
+        **BASE,
+        "python_version": "3.11",
+        "worker": "taskiq",
+        "auth": ["api_key"],
+    },
     "py312-apache-mysql-redis-taskiq-rabbitmq": {
         **BASE,
         "python_version": "3.12",
@@ -80,6 +91,7 @@ RENDER_MATRIX: dict[str, Answers] = {
         "cache": "redis",
         "worker": "taskiq",
         "broker": "rabbitmq",
+        "auth": ["api_key"],
     },
     "bsd-sqlite-taskiq-rabbitmq": {
         **BASE,
@@ -88,14 +100,21 @@ RENDER_MATRIX: dict[str, Answers] = {
         "worker": "taskiq",
         "broker": "rabbitmq",
         "monitoring": [],
+        "auth": ["api_key"],
     },
     "no-database-redis-taskiq-redis": {
         **BASE,
         "database": "none",
         "cache": "redis",
         "worker": "taskiq",
+        "auth": ["oidc"],
     },
-    "py311-postgresql-dramatiq-redis": {**BASE, "python_version": "3.11", "worker": "dramatiq"},
+    "py311-postgresql-dramatiq-redis": {
+        **BASE,
+        "python_version": "3.11",
+        "worker": "dramatiq",
+        "auth": ["oidc", "api_key"],
+    },
     "py312-apache-no-database-redis-dramatiq-rabbitmq": {
         **BASE,
         "python_version": "3.12",
@@ -120,6 +139,7 @@ RENDER_MATRIX: dict[str, Answers] = {
         "database": "mysql",
         "worker": "dramatiq",
         "broker": "rabbitmq",
+        "auth": ["oidc", "api_key"],
     },
 }
 
@@ -143,6 +163,7 @@ COMPONENTS = [
     for broker in brokers
 ]
 MONITORING = ("prometheus", "opentelemetry", "sentry")
+AUTH_CHOICES = ((), ("oidc",), ("api_key",), ("api_key", "oidc"))
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 
 

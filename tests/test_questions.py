@@ -61,6 +61,7 @@ def test_every_public_question_has_help() -> None:
         "worker",
         "broker",
         "monitoring",
+        "auth",
         "post_copy_validation",
     }
     assert [name for name, spec in public.items() if not spec.get("help")] == []
@@ -350,6 +351,23 @@ def test_monitoring_rejects_a_choice_it_does_not_offer(tmp_path: Path) -> None:
         answers_after(tmp_path, monitoring=["prometheus", "grafana"])
     assert "'grafana'" in str(caught.value)
     for offered in ("prometheus", "opentelemetry", "sentry"):
+        assert offered in str(caught.value)
+
+
+def test_auth_defaults_to_none(tmp_path: Path) -> None:
+    assert answers_after(tmp_path)["auth"] == []
+
+
+@pytest.mark.parametrize("chosen", [["oidc"], ["api_key"], ["oidc", "api_key"]])
+def test_auth_offers_tokens_and_keys(tmp_path: Path, chosen: list[str]) -> None:
+    assert answers_after(tmp_path, auth=chosen)["auth"] == chosen
+
+
+def test_auth_rejects_a_choice_it_does_not_offer(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="Invalid choice for 'auth'") as caught:
+        answers_after(tmp_path, auth=["oidc", "password"])
+    assert "'password'" in str(caught.value)
+    for offered in ("oidc", "api_key"):
         assert offered in str(caught.value)
 
 

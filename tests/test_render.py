@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from .answers import (
+    AUTH_CHOICES,
     BASE,
     CACHES,
     COMPONENTS,
@@ -87,6 +88,14 @@ def test_matrix_covers_every_python_version_and_license() -> None:
     assert set(MONITORING) in [
         set(a.get("monitoring", ["prometheus"])) for a in RENDER_MATRIX.values()
     ]
+
+
+def test_matrix_holds_each_auth_choice_with_each_database() -> None:
+    rendered = {
+        (answers.get("database", "postgresql"), tuple(sorted(answers.get("auth", []))))
+        for answers in RENDER_MATRIX.values()
+    }
+    assert rendered == {(database, choice) for database in DATABASES for choice in AUTH_CHOICES}
 
 
 def test_matrix_holds_every_valid_cache_worker_and_broker_combination_once() -> None:
