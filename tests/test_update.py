@@ -281,6 +281,28 @@ def test_turning_tracing_and_error_reporting_on_later_keeps_the_users_edits(
     assert re.search(r"^SENTRY_DSN=$", env, re.MULTILINE), env
 
 
+def test_switching_oidc_on_later_guards_the_routes_and_keeps_the_users_edits(
+    template_history: Path, tmp_path: Path
+) -> None:
+    project = generate(template_history, tmp_path / "orders-service", OLD)
+    package = project.path / "src/orders_service"
+    assert not (package / "auth").exists()
+    commit_typical_user_edits(project.path)
+    update(project.path, "--vcs-ref=:current:", "--data=auth=[oidc]")
+    assert conflict_leftovers(project.path) == []
+    assert (package / "auth/oidc.py").exists()
+    assert not (package / "auth/api_keys.py").exists()  # API keys were not chosen
+    assert (project.path / "tests/auth/test_oidc.py").exists()
+    assert 'Security(require_scopes("items:write"))' in (package / "items/router.py").read_text()
+    assert "authentication" in (package / "resources.py").read_text()
+    assert "auth:\n- oidc\n" in (project.path / ".copier-answers.yml").read_text()
+    assert_typical_user_edits_kept(project.path)
+    # .env gains the new variables: bearer tokens stay refused until OIDC_ISSUER is set.
+    env = (project.path / ".env").read_text()
+    assert re.search(r"^OIDC_ISSUER=$", env, re.MULTILINE), env
+    assert re.search(r"^AUTH_PUBLIC_READS=false$", env, re.MULTILINE), env
+
+
 RELEASES_FILE = TEMPLATE_DIR / "releases.toml"
 
 

@@ -22,6 +22,9 @@ pytestmark = pytest.mark.e2e
 # docs/BUDGETS.md: 80 MB above the base for the core service, 50 MB more for a database
 # (SQLAlchemy, the driver and Alembic); the default answers include PostgreSQL.
 IMAGE_BUDGET_BYTES = (80 + 50) * 1024 * 1024
+# Both methods: the stack is probed without credentials, with a forged token, and with an
+# API key made in the running container (the items' round trip).
+AUTH = "[oidc, api_key]"
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def validated(
         "API_IMAGE": f"{tag}:latest",
     }
     started = int(time.time()) - 1
-    result = copier_copy(workdir / "orders-service", env, post_copy_validation="docker")
+    result = copier_copy(workdir / "orders-service", env, post_copy_validation="docker", auth=AUTH)
     assert result.returncode == 0, f"copier copy failed:\n{result.stdout}\n{result.stderr}"
     report = json.loads(report_path.read_text())
     yield Validation(report, result.stdout + result.stderr, tag, started)
@@ -67,7 +70,10 @@ def test_every_probe_answered_as_expected(validated: Validation) -> None:
         "GET /health": 200,
         "GET /api/v1/no-such-thing": 404,
     }
-    # The default answers include PostgreSQL: an item went through the migrated database.
+    # Without credentials, then with a forged token: both refused.
+    assert probes["GET /api/v1/items"] == 401
+    # The default answers include PostgreSQL: an item went through the migrated database,
+    # with the API key.
     assert probes["POST /api/v1/items"] == 409  # the second create, after a 201
     assert sorted(status for path, status in probes.items() if "/items/" in path) == [204, 404]
     assert validated.report["uid"] == 10001
