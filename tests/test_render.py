@@ -285,11 +285,15 @@ def test_the_tests_left_out_of_this_row_exist_where_they_run(project: Rendered) 
             assert f"def {test.split('::')[1]}(" in path.read_text(), test
 
 
+CALLERS = ("signed-in", "anonymous")
+
+
 def test_generated_suite_fuzzes_every_operation(project: Rendered) -> None:
-    """The API fuzz holds one test per operation of the service, and one of linked sequences."""
+    """The API fuzz holds one test per operation of the service, and one of linked sequences
+    (with authentication, each twice)."""
     collect = ["pytest", "--collect-only", "-p", "no:cacheprovider", "tests/test_api_fuzz.py"]
     result = project.run("uv", "run", "--frozen", *collect)
-    collected = set(re.findall(r"<\w*Function (test_\w+(?:\[[^\]]*\])?)>", result.stdout))
+    collected = set(re.findall(r"<\w*Function (test_\w+(?:\[[^\]]*\])*)>", result.stdout))
     operations = ["GET /health/live", "GET /health/ready", "GET /health", "POST /api/v1/greetings"]
     has_database = project.answers.get("database", "postgresql") != "none"
     has_worker = project.answers.get("worker", "none") != "none"
@@ -302,6 +306,8 @@ def test_generated_suite_fuzzes_every_operation(project: Rendered) -> None:
     expected = {f"test_every_operation[{operation}]" for operation in operations}
     if has_database or has_worker:  # only their resources have links to follow
         expected.add("test_linked_sequences")
+    if project.answers.get("auth"):  # each once signed in, once without credentials
+        expected = {f"{test}[{caller}]" for test in expected for caller in CALLERS}
     assert collected == expected
 
 
