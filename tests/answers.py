@@ -26,6 +26,7 @@ RENDER_MATRIX: dict[str, Answers] = {
         "database": "mysql",
         "cache": "redis",
         "monitoring": [],
+        "auth": ["api_key"],
     },
     "py312-bsd-sqlite-arq": {
         **BASE,
@@ -91,7 +92,6 @@ RENDER_MATRIX: dict[str, Answers] = {
         "cache": "redis",
         "worker": "taskiq",
         "broker": "rabbitmq",
-        "auth": ["api_key"],
     },
     "bsd-sqlite-taskiq-rabbitmq": {
         **BASE,
