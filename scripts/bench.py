@@ -367,14 +367,22 @@ def image_size(name: str) -> int:
     return int(run(["docker", "image", "inspect", "--format", "{{.Size}}", name], cwd=TEMPLATE_DIR))
 
 
-def bench_docker(project: Path, rounds: int = 3) -> dict[str, float]:
+def source_only_rebuilds(project: Path, rounds: int) -> list[float]:
+    """A cold `docker compose build` (not measured), then `rounds` rebuilds, each after
+    one module was edited: the seconds each took."""
     compose = ["docker", "compose"]
-    run([*compose, "build"], cwd=project)  # cold build, not measured
+    run([*compose, "build"], cwd=project)
     about = next(project.glob("src/*/about.py"))
     rebuilds = []
     for round_number in range(rounds):
         about.write_text(about.read_text() + f"# source-only change {round_number}\n")
         rebuilds.append(timed(lambda: run([*compose, "build"], cwd=project)))
+    return rebuilds
+
+
+def bench_docker(project: Path, rounds: int = 3) -> dict[str, float]:
+    compose = ["docker", "compose"]
+    rebuilds = source_only_rebuilds(project, rounds)
     ups = []
     for _ in range(rounds):
         ups.append(timed(lambda: run([*compose, "up", "--detach", "--wait"], cwd=project)))
@@ -400,12 +408,7 @@ def bench_database(workdir: Path, rounds: int = 3) -> dict[str, float]:
     run(pytest, cwd=project)  # warm the bytecode and import caches, not measured
     suites = [timed(lambda: run(pytest, cwd=project)) for _ in range(rounds)]
     compose = ["docker", "compose"]
-    run([*compose, "build"], cwd=project)  # cold build, not measured
-    about = next(project.glob("src/*/about.py"))
-    rebuilds = []
-    for round_number in range(rounds):
-        about.write_text(about.read_text() + f"# source-only change {round_number}\n")
-        rebuilds.append(timed(lambda: run([*compose, "build"], cwd=project)))
+    rebuilds = source_only_rebuilds(project, rounds)
     # The same tag as bench_docker's image, which this build has just replaced.
     growth = image_size("bench-service:latest") - image_size(PYTHON_IMAGE)
     ups = []
