@@ -22,7 +22,7 @@ except ImportError:  # FastAPI before 0.141 copies every included route into app
 
 
 def register_error_handlers(app: FastAPI) -> None:
-    """Install the handlers for expected errors; UnhandledErrorMiddleware takes the rest."""
+    """Install the handlers for expected errors; the edge's error guard takes the rest."""
 
     @app.exception_handler(AppError)
     async def on_app_error(request: Request, exc: AppError) -> JSONResponse:

@@ -1,8 +1,6 @@
 """Security headers suited to a JSON API, added to every response."""
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from .headers import add_response_headers, raw_headers
+from .headers import RawHeader, raw_headers
 
 API_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -22,24 +20,13 @@ DOCS_PATHS = ("/docs", "/redoc")
 HSTS = "max-age=63072000; includeSubDomains"
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
-        self.app = app
+class SecurityHeaders:
+    """Which headers a response to a path gets, encoded once; those the app set win."""
+
+    def __init__(self, *, hsts: bool) -> None:
         hsts_header = {"Strict-Transport-Security": HSTS} if hsts else {}
-        self.api_headers = raw_headers({**API_HEADERS, **hsts_header})
-        self.docs_headers = raw_headers(
-            {**API_HEADERS, **hsts_header, "Content-Security-Policy": DOCS_CSP}
-        )
+        self.api = raw_headers({**API_HEADERS, **hsts_header})
+        self.docs = raw_headers({**API_HEADERS, **hsts_header, "Content-Security-Policy": DOCS_CSP})
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = self.docs_headers if scope["path"].startswith(DOCS_PATHS) else self.api_headers
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                add_response_headers(message, headers)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def for_path(self, path: str) -> list[RawHeader]:
+        return self.docs if path.startswith(DOCS_PATHS) else self.api
