@@ -29,7 +29,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -270,29 +270,68 @@ def run(
     return result.stdout
 
 
-def timed(action: Callable[[], object]) -> float:
+def timed(action: Callable[..., object], *args: Any, **kwargs: Any) -> float:
+    """Seconds `action(*args, **kwargs)` takes."""
     started = time.perf_counter()
-    action()
+    action(*args, **kwargs)
     return time.perf_counter() - started
 
 
-def copier_copy(destination: Path, *extra: str, answers: Sequence[str] = ANSWERS) -> None:
+def copier_copy(
+    destination: Path,
+    *extra: str,
+    answers: Sequence[str] = ANSWERS,
+    template: Path = TEMPLATE_DIR,
+) -> None:
     command = ["copier", "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=HEAD"]
-    run([*command, *answers, *extra, str(TEMPLATE_DIR), str(destination)], cwd=TEMPLATE_DIR)
+    run([*command, *answers, *extra, str(template), str(destination)], cwd=TEMPLATE_DIR)
+
+
+def files_in(tree: Path, besides: Collection[str] = ()) -> int:
+    """Files under `tree`, not counting folders, `.git` or the relative paths `besides`."""
+    return sum(
+        1
+        for path in tree.rglob("*")
+        if path.is_file()
+        and ".git" not in path.relative_to(tree).parts
+        and path.relative_to(tree).as_posix() not in besides
+    )
+
+
+def ms_per_file_above_floor(seconds: float, files: int, floor: float, floor_files: int) -> float:
+    """What each rendered file beyond the floor's adds, in milliseconds."""
+    return round((seconds - floor) / (files - floor_files) * 1000, 1)
 
 
 def bench_copy(workdir: Path, rounds: int = 5) -> dict[str, float]:
-    render_only, with_tasks = [], []
+    """`copier copy` of a default project, render only (`--skip-tasks`) and with the
+    post-copy task at `none`; beside them, in the same rounds, the copy of the one-file
+    template (copier's floor on this machine). `copy_ms_per_file_above_floor` is
+    (Slipway's render-only median - the floor's median) / (Slipway's files - the floor's
+    files) * 1000, the files counted in each destination (folders and `.git` not counted;
+    the floor renders 2: README.md and the answers file)."""
+    floor_template = one_file_history(workdir / "one-file-template")
+    render = ("--skip-tasks",)
+    render_only, floor, with_tasks = [], [], []
     for index in range(rounds):
-        started = time.perf_counter()
-        copier_copy(workdir / f"r{index}", "--skip-tasks", answers=DEFAULT_ANSWERS)
-        render_only.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        copier_copy(workdir / f"t{index}", answers=DEFAULT_ANSWERS)
-        with_tasks.append(time.perf_counter() - started)
+        render_only.append(
+            timed(copier_copy, workdir / f"r{index}", *render, answers=DEFAULT_ANSWERS)
+        )
+        floor.append(
+            timed(copier_copy, workdir / f"f{index}", *render, answers=[], template=floor_template)
+        )
+        with_tasks.append(timed(copier_copy, workdir / f"t{index}", answers=DEFAULT_ANSWERS))
+    files, floor_files = files_in(workdir / "r0"), files_in(workdir / "f0")
+    render_median, floor_median = statistics.median(render_only), statistics.median(floor)
     return {
-        "copy_render_seconds_median": round(statistics.median(render_only), 2),
+        "copy_render_seconds_median": round(render_median, 2),
         "copy_with_tasks_validation_none_seconds_median": round(statistics.median(with_tasks), 2),
+        "copy_one_file_template_seconds_median": round(floor_median, 2),
+        "copy_files": files,
+        "copy_one_file_template_files": floor_files,
+        "copy_ms_per_file_above_floor": ms_per_file_above_floor(
+            render_median, files, floor_median, floor_files
+        ),
     }
 
 
@@ -302,6 +341,8 @@ ONE_FILE_TEMPLATE = {
     "template/README.md.jinja": "{{ name }}\n",
     "template/{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers | to_nice_yaml }}",
 }
+# What hooks/post_copy.py's set-up adds to a project besides the rendered files (and .git).
+WRITTEN_BY_THE_POST_COPY_TASK = frozenset({".env", "uv.lock"})
 # Where copier's temporary clones and renders go in the tmpfs figure.
 TMPFS = Path("/dev/shm")
 
@@ -370,7 +411,11 @@ def bench_update(workdir: Path, rounds: int = 3) -> dict[str, float]:
     """`copier update` of a default project between two releases, without tasks. Beside it,
     in the same rounds so that a machine's drift hits all alike: the same update with
     copier's temporary clones and renders on tmpfs, and the update of a one-file template
-    (what copier and the machine cost whatever the template)."""
+    (what copier and the machine cost whatever the template). `update_ms_per_file_above_floor`
+    is (Slipway's median - the one-file template's median) / (the updated project's files -
+    the one-file project's files) * 1000; files as `bench_copy` counts them, without those
+    the post-copy task wrote (`.env`, `uv.lock`), which the update does not render. 0.2.0
+    adds no file, so the project has the same files before and after."""
     slipway = project_of_first_release(
         slipway_history(workdir / "history"), workdir / "slipway", DEFAULT_ANSWERS
     )
@@ -385,7 +430,20 @@ def bench_update(workdir: Path, rounds: int = 3) -> dict[str, float]:
     for _ in range(rounds):
         for name, (project, env) in variants.items():
             durations[name].append(update_to_next_release(project, env))
-    return {name: round(statistics.median(values), 2) for name, values in durations.items()}
+    medians = {name: statistics.median(values) for name, values in durations.items()}
+    files = files_in(slipway, besides=WRITTEN_BY_THE_POST_COPY_TASK)
+    floor_files = files_in(one_file)
+    return {
+        **{name: round(median, 2) for name, median in medians.items()},
+        "update_files": files,
+        "update_one_file_template_files": floor_files,
+        "update_ms_per_file_above_floor": ms_per_file_above_floor(
+            medians["update_seconds_median"],
+            files,
+            medians["update_one_file_template_seconds_median"],
+            floor_files,
+        ),
+    }
 
 
 def image_size(name: str) -> int:
